@@ -1,0 +1,417 @@
+"""The explicitness analyzer: finds which of the 24 rubric criteria a candidate states explicitly,
+with the sentences that show it.
+
+It is the offline judge and the offline interviewer's probe chooser. All patterns come from
+`prompts/analyzer/lexicon.yaml`; this module only holds the logic that combines them. Text aimed
+at the grader, flattery, restating the question and repetition are set aside before anything is
+credited, so none of them can move a score.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.errors import DataError
+from agents.rubric import Rubric
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9*•-])|\n+")
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?)\s*\S", re.I)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOPWORDS = frozenset(
+    "a an the and or but if of to in on for with is are was were be been it this that these those "
+    "i you he she they we what how why when which who should would could can do does did your my "
+    "as at by from so not no yes its it's there their them his her our us me".split()
+)
+
+# Criteria decided over the whole transcript rather than by a single sentence.
+TRANSCRIPT_CRITERIA = ("J1", "J4", "U4", "C1", "C2", "C3", "C4", "F2", "F3", "F4")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a candidate answer, with where it sits in the original text."""
+
+    turn: int
+    answer_no: int
+    start: int
+    end: int
+    text: str
+    norm: str
+    excluded: str | None = None
+
+
+@dataclass
+class Finding:
+    """Whether a criterion is met, why, and the candidate's own words that show it."""
+
+    criterion: str
+    met: bool
+    reason: str
+    evidence: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    """Everything the analyzer found in one transcript."""
+
+    findings: dict[str, Finding]
+    sentences: list[Sentence]
+    flags: list[str]
+    answers: int
+
+    @property
+    def injection_sentences(self) -> list[Sentence]:
+        """Sentences set aside as addressed to the grader."""
+        return [s for s in self.sentences if s.excluded in ("injection", "meta_claim")]
+
+    def near_miss(self, criterion: str) -> Sentence | None:
+        """Set by the analyzer: a sentence that nearly meets `criterion` (for placing a rewrite)."""
+        return self._near.get(criterion)
+
+    _near: dict[str, Sentence] = field(default_factory=dict)
+
+
+class _Lexicon:
+    """Named phrase lists compiled once into one regex each."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.patterns: dict[str, re.Pattern[str]] = {}
+        for name, entries in raw.items():
+            if name == "action_polarity":
+                continue
+            if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+                raise DataError(f"analyzer lexicon {name!r}: expected a list of strings")
+            self.patterns[name] = _compile(entries, name)
+        polarity = raw.get("action_polarity", {})
+        self.actions = {k: _compile([v], f"action_polarity.{k}") for k, v in polarity.items()}
+
+    def __getitem__(self, name: str) -> re.Pattern[str]:
+        try:
+            return self.patterns[name]
+        except KeyError as exc:
+            raise DataError(f"analyzer rules name an unknown phrase list {name!r}") from exc
+
+    def hit(self, name: str, text: str) -> bool:
+        return self[name].search(text) is not None
+
+
+def _compile(entries: Iterable[str], name: str) -> re.Pattern[str]:
+    parts = []
+    for entry in entries:
+        if entry.startswith("re:"):
+            body = entry[3:]
+            try:
+                re.compile(body)
+            except re.error as exc:
+                raise DataError(f"analyzer lexicon {name!r}: bad regex {body!r} ({exc})") from exc
+            parts.append(f"(?:{body})")
+        else:
+            parts.append(rf"(?<![\w-]){re.escape(entry.lower())}(?![\w-])")
+    return re.compile("|".join(parts) or r"(?!x)x", re.M)
+
+
+def normalise(text: str, confusables: dict[str, str]) -> str:
+    """Fold text for matching: NFKC, drop invisible characters, map look-alike letters, lower-case."""
+    out = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_QUOTES)
+    if confusables:
+        out = "".join(confusables.get(ch, ch) for ch in out)
+    return out.lower()
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences and list items in `text` (offsets into the original string)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(text)))
+    out = []
+    for start, end in spans:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def _content_words(norm: str) -> list[str]:
+    return [w for w in _WORD.findall(norm) if w not in _STOPWORDS and len(w) > 2]
+
+
+class Analyzer:
+    """Rule-based detector of the 24 criteria. Build once per lexicon; `analyze` is pure."""
+
+    def __init__(self, lexicon: dict[str, Any], rubric: Rubric) -> None:
+        self.version = str(lexicon["version"])
+        self.rubric = rubric
+        self.confusables = {str(k): str(v) for k, v in (lexicon.get("confusables") or {}).items()}
+        self.lex = _Lexicon(lexicon.get("lexicons") or {})
+        filters = lexicon.get("filters") or {}
+        self.filters = {
+            k: _compile(v, f"filters.{k}") for k, v in filters.items() if isinstance(v, list)
+        }
+        for required in ("injection_strong", "meta_claim", "injection_weak", "rubric_writing", "padding"):
+            if required not in self.filters:
+                raise DataError(f"analyzer lexicon: filters.{required} is missing")
+        self.restatement_overlap = float(filters.get("restatement_overlap", 0.7))
+        self.restatement_min_words = int(filters.get("restatement_min_words", 5))
+        self.thresholds: dict[str, float] = {k: float(v) for k, v in (lexicon.get("thresholds") or {}).items()}
+        self.sentence_rules = self._rules(lexicon.get("sentence_rules") or {}, "sentence_rules")
+        self.near_rules = self._rules(lexicon.get("near_miss") or {}, "near_miss")
+        self.probe_priority: list[str] = list(lexicon.get("probe_priority") or [])
+        known = set(rubric.criterion_ids)
+        unknown = [c for c in [*self.sentence_rules, *self.near_rules, *self.probe_priority] if c not in known]
+        if unknown:
+            raise DataError(f"analyzer lexicon names unknown criteria {unknown}")
+
+    def _rules(self, raw: dict[str, Any], where: str) -> dict[str, list[list[str]]]:
+        rules: dict[str, list[list[str]]] = {}
+        for crit, alternatives in raw.items():
+            if not isinstance(alternatives, list) or not all(isinstance(r, list) for r in alternatives):
+                raise DataError(f"analyzer lexicon {where}.{crit}: expected a list of lists of names")
+            for rule in alternatives:
+                for name in rule:
+                    self.lex[name]  # fail early on a misspelt name
+            rules[str(crit)] = [[str(n) for n in r] for r in alternatives]
+        return rules
+
+    def _t(self, key: str, default: float) -> float:
+        return self.thresholds.get(key, default)
+
+    # ----- sentence preparation -------------------------------------------------------------
+
+    def sentences(self, answers: Sequence[tuple[int, str, str]]) -> tuple[list[Sentence], list[str]]:
+        """Split answers into sentences and mark the ones that earn nothing.
+
+        `answers` holds (turn index, answer text, preceding interviewer text) per candidate turn.
+        """
+        out: list[Sentence] = []
+        flags: list[str] = []
+        seen: set[str] = set()
+        for answer_no, (turn, text, asked) in enumerate(answers):
+            asked_words = set(_content_words(normalise(asked, self.confusables)))
+            after_injection = False
+            for start, end in split_sentences(text):
+                raw = text[start:end]
+                norm = normalise(raw, self.confusables)
+                reason = self._exclusion(norm, asked_words, after_injection)
+                if reason in ("injection", "meta_claim"):
+                    after_injection = True
+                    if "injection" not in flags:
+                        flags.append("injection")
+                elif reason is None:
+                    key = " ".join(_WORD.findall(norm))
+                    if key in seen:
+                        reason = "repeat"
+                    seen.add(key)
+                out.append(Sentence(turn, answer_no, start, end, raw, norm, reason))
+        return out, flags
+
+    def _exclusion(self, norm: str, asked_words: set[str], after_injection: bool) -> str | None:
+        if self.filters["injection_strong"].search(norm):
+            return "injection"
+        if self.filters["meta_claim"].search(norm):
+            return "meta_claim"
+        if self.filters["injection_weak"].search(norm) and not self.filters["rubric_writing"].search(norm):
+            return "injection"
+        if after_injection and re.search(r"\b(score|scores|marks?|grade|rating|points|criteria|rubric)\b", norm):
+            return "injection"
+        if self.filters["padding"].search(norm):
+            return "padding"
+        words = _content_words(norm)
+        if len(words) >= self.restatement_min_words and asked_words:
+            overlap = sum(1 for w in words if w in asked_words) / len(words)
+            if overlap >= self.restatement_overlap:
+                return "restatement"
+        if not words:
+            return "empty"
+        return None
+
+    # ----- criteria -------------------------------------------------------------------------
+
+    def _matches(self, rules: list[list[str]], norm: str) -> bool:
+        return any(all(self.lex.hit(name, norm) for name in rule) for rule in rules)
+
+    def analyze_answers(self, answers: Sequence[tuple[int, str, str]]) -> Analysis:
+        """Analyze candidate answers given as (turn index, text, preceding interviewer text)."""
+        sents, flags = self.sentences(answers)
+        live = [s for s in sents if s.excluded is None]
+        findings: dict[str, Finding] = {}
+        for crit, rules in self.sentence_rules.items():
+            hits = [s for s in live if self._matches(rules, s.norm)]
+            findings[crit] = Finding(
+                crit,
+                bool(hits),
+                f"stated explicitly in {len(hits)} sentence(s)" if hits else "not stated explicitly",
+                hits[:2],
+            )
+        self._transcript_level(live, len(answers), findings)
+        near: dict[str, Sentence] = {}
+        for crit, rules in self.near_rules.items():
+            if findings.get(crit) and not findings[crit].met:
+                for s in live:
+                    if self._matches(rules, s.norm):
+                        near[crit] = s
+                        break
+        for crit in self.rubric.criterion_ids:
+            findings.setdefault(crit, Finding(crit, False, "not assessed"))
+        analysis = Analysis(findings=findings, sentences=sents, flags=flags, answers=len(answers))
+        analysis._near = near
+        return analysis
+
+    def _transcript_level(self, live: list[Sentence], n_answers: int, f: dict[str, Finding]) -> None:
+        by_answer: dict[int, list[Sentence]] = {}
+        for s in live:
+            by_answer.setdefault(s.answer_no, []).append(s)
+        min_words = int(self._t("substantive_min_words", 18))
+        min_sents = int(self._t("substantive_min_sentences", 2))
+        substantive = [
+            a
+            for a, ss in by_answer.items()
+            if len(ss) >= min_sents and sum(len(_WORD.findall(s.norm)) for s in ss) >= min_words
+        ]
+
+        def hits(name: str, pool: Iterable[Sentence] = live) -> list[Sentence]:
+            return [s for s in pool if self.lex.hit(name, s.norm)]
+
+        reason_hits = hits("reason")
+        recite = hits("recitation")
+        guidance = hits("guidance")
+        anecdotes = hits("anecdote")
+        overconf = hits("overconfident")
+        waves = hits("wave_through")
+        later = [s for s in live if s.answer_no >= 1]
+        backrefs = hits("back_reference", later)
+        compares = hits("comparison", later)
+
+        recitation_heavy = len(recite) >= self._t("recitation_min_sentences", 2) and len(recite) >= self._t(
+            "recitation_share", 0.34
+        ) * max(1, len(live))
+        example = by_answer[substantive[0]][0] if substantive else None
+
+        # J1: named guidance used as a reference point, not recited as the answer.
+        if guidance and not recitation_heavy:
+            f["J1"] = Finding("J1", True, "names guidance as a reference point", guidance[:2])
+        elif guidance:
+            f["J1"] = Finding("J1", False, "guidance is recited rather than used as a reference", recite[:2])
+        else:
+            f["J1"] = Finding("J1", False, "no guidance named")
+
+        # J4: own reasoning, no rigid recitation.
+        if not substantive:
+            f["J4"] = Finding("J4", False, "answers too brief to show reasoning of your own")
+        elif recitation_heavy:
+            f["J4"] = Finding("J4", False, "guidance recited in place of reasoning", recite[:2])
+        elif not reason_hits:
+            f["J4"] = Finding("J4", False, "no reasoning of your own stated (no 'because', 'so that'...)")
+        else:
+            f["J4"] = Finding("J4", True, "reasons in your own words without reciting guidance", reason_hits[:1])
+
+        # U4: no overconfident definitive claims.
+        if not substantive:
+            f["U4"] = Finding("U4", False, "answers too brief to judge")
+        elif overconf:
+            f["U4"] = Finding("U4", False, "definitive claim on incomplete information", overconf[:2])
+        else:
+            ev = hits("hedge")[:1] or ([example] if example else [])
+            f["U4"] = Finding("U4", True, "no overconfident definitive claims", ev)
+
+        # F4: stands alone, no anecdote.
+        if not substantive:
+            f["F4"] = Finding("F4", False, "answers too brief to stand alone")
+        elif anecdotes:
+            f["F4"] = Finding("F4", False, "relies on personal anecdote", anecdotes[:2])
+        else:
+            f["F4"] = Finding("F4", True, "no personal anecdote", [example] if example else [])
+
+        # F2: structure within one answer (list items or a sequence of ordinals).
+        structured: list[Sentence] = []
+        for ss in by_answer.values():
+            items = [s for s in ss if _LIST_ITEM.match(s.text)]
+            ords = {m.group(0).strip() for s in ss for m in self.lex["ordinal"].finditer(s.norm)}
+            ords_core = {o for o in ords if o not in ("then", "next")}
+            if len(items) >= 2 or len(ords_core) >= 2 or (ords_core and len(ords) >= 3):
+                structured = items[:2] or [s for s in ss if self.lex.hit("ordinal", s.norm)][:2]
+                break
+        f["F2"] = Finding(
+            "F2", bool(structured), "structured as criteria or steps" if structured else "no list or steps",
+            structured,
+        )
+
+        # F3: a rationale for (most) judgements.
+        answers_with_reason = {s.answer_no for s in reason_hits}
+        share = len(answers_with_reason & set(substantive)) / max(1, len(substantive))
+        f3 = len(reason_hits) >= self._t("f3_min_reason_sentences", 2) and share >= self._t(
+            "f3_min_answer_share", 0.4
+        )
+        f["F3"] = Finding(
+            "F3", f3, f"rationale given in {len(reason_hits)} sentence(s)" if f3 else "judgements mostly lack a 'because'",
+            reason_hits[:2] if f3 else [],
+        )
+
+        # Consistency across answers.
+        contradiction = self._contradiction(live)
+        safety_names = ("S1", "S3", "B2", "B3", "B4")
+        safety_answers = {s.answer_no for c in safety_names for s in live if self._matches(self.sentence_rules.get(c, []), s.norm)}
+        escalating_answers = {s.answer_no for s in hits("emergency_route")}
+        lowered = [s for s in waves if escalating_answers - {s.answer_no}]
+        if len(substantive) < 2 and len(by_answer) < 2:
+            f["C1"] = Finding("C1", False, "only one answer, so no threshold to compare")
+        elif lowered:
+            f["C1"] = Finding("C1", False, "a comparable risk is waved through after escalating elsewhere", lowered[:2])
+        elif len(safety_answers) >= self._t("c1_min_safety_answers", 2):
+            ev = [next(s for s in live if s.answer_no == a) for a in sorted(safety_answers)[:2]]
+            f["C1"] = Finding("C1", True, f"safety threshold applied in {len(safety_answers)} answers", ev)
+        else:
+            f["C1"] = Finding("C1", False, "safety threshold stated in fewer than two answers")
+
+        f["C2"] = Finding(
+            "C2", bool(compares),
+            "explains how priorities compare across questions" if compares else "no explicit comparison between questions",
+            compares[:2],
+        )
+        if len(substantive) < 2:
+            f["C3"] = Finding("C3", False, "fewer than two substantive answers to compare")
+        elif contradiction:
+            f["C3"] = Finding("C3", False, "a later answer reverses an earlier position", contradiction)
+        elif lowered:
+            f["C3"] = Finding("C3", False, "a later answer relaxes the threshold set earlier", lowered[:2])
+        else:
+            f["C3"] = Finding("C3", True, f"no contradiction across {len(substantive)} answers")
+        f["C4"] = Finding(
+            "C4", bool(backrefs), "builds on an earlier answer" if backrefs else "never refers back to an earlier answer",
+            backrefs[:2],
+        )
+
+    def _contradiction(self, live: list[Sentence]) -> list[Sentence]:
+        stance: dict[str, dict[str, Sentence]] = {}
+        forbid = self.lex["forbid"]
+        permit = self.lex["permit"]
+        for s in live:
+            for action, pattern in self.lex.actions.items():
+                m = pattern.search(s.norm)
+                if not m:
+                    continue
+                before = s.norm[max(0, m.start() - 40) : m.start()]
+                if forbid.search(before):
+                    pol = "forbid"
+                elif permit.search(before):
+                    pol = "permit"
+                else:
+                    continue
+                stance.setdefault(action, {})
+                other = "permit" if pol == "forbid" else "forbid"
+                prev = stance[action].get(other)
+                if prev is not None and prev.answer_no != s.answer_no:
+                    return [prev, s]
+                stance[action].setdefault(pol, s)
+        return []

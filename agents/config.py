@@ -1,0 +1,95 @@
+"""Settings for the coach, read from the environment (and a `.env` file when present).
+
+Every switch between offline, mock and real models lives here, so that changing mode is a matter of
+configuration and never of editing code.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Mode(StrEnum):
+    """Which kind of model drives the interviewer and the judge."""
+
+    OFFLINE = "offline"
+    OPENAI = "openai"
+    MOCK = "mock"
+
+
+class Settings(BaseSettings):
+    """All runtime settings. Names map to upper-case environment variables (see the README)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    coach_mode: Mode | None = Field(
+        default=None,
+        description="offline | openai | mock. Default: openai when a key or base URL is set, else offline.",
+    )
+    coach_model: str = Field(default="gpt-4o-mini", description="Model name for both roles unless overridden.")
+    coach_interviewer_model: str | None = Field(default=None, description="Model name for the interviewer.")
+    coach_judge_model: str | None = Field(default=None, description="Model name for the judge.")
+    coach_data_dir: Path = Field(default=Path(".coach"), description="Where transcripts and reports are saved.")
+    coach_prompts_dir: Path = Field(
+        default=PROJECT_ROOT / "prompts", description="Folder holding rubric, scenarios and templates."
+    )
+    coach_interviewer_temperature: float = Field(default=0.4, ge=0.0, le=2.0)
+    coach_request_timeout: float = Field(default=60.0, gt=0, description="Seconds before a model call times out.")
+    coach_max_retries: int = Field(default=4, ge=1, le=10, description="Attempts for transient API errors.")
+    coach_retry_max_wait: float = Field(default=20.0, ge=0, description="Longest wait between retries, seconds.")
+    coach_judge_reasks: int = Field(default=2, ge=0, le=5, description="Re-asks when judge output is invalid.")
+    coach_max_answer_chars: int = Field(default=6000, gt=100, description="Answers longer than this are cut.")
+    coach_local_only: bool = Field(default=False, description="Refuse to send any text to a model provider.")
+    coach_cache_dir: Path | None = Field(default=None, description="Eval model-call cache (default: data dir).")
+
+    openai_api_key: SecretStr | None = Field(default=None, description="Key for the OpenAI-compatible endpoint.")
+    openai_base_url: str | None = Field(default=None, description="Base URL of the OpenAI-compatible endpoint.")
+
+    @model_validator(mode="after")
+    def _default_mode(self) -> Settings:
+        if self.coach_mode is None:
+            has_endpoint = bool(self.openai_base_url) or (
+                self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+            )
+            self.coach_mode = Mode.OPENAI if has_endpoint else Mode.OFFLINE
+        if self.coach_local_only and self.coach_mode is Mode.OPENAI:
+            raise ValueError("COACH_LOCAL_ONLY is set, so COACH_MODE cannot be 'openai'; use 'offline'.")
+        return self
+
+    @property
+    def mode(self) -> Mode:
+        """The resolved mode (never None after validation)."""
+        assert self.coach_mode is not None
+        return self.coach_mode
+
+    @property
+    def interviewer_model(self) -> str:
+        """Model name used by the interviewer."""
+        return self.coach_interviewer_model or self.coach_model
+
+    @property
+    def judge_model(self) -> str:
+        """Model name used by the judge."""
+        return self.coach_judge_model or self.coach_model
+
+    def describe(self) -> dict[str, Any]:
+        """A summary safe to show or log: never includes the key."""
+        return {
+            "mode": self.mode.value,
+            "interviewer_model": self.interviewer_model if self.mode is not Mode.OFFLINE else "offline",
+            "judge_model": self.judge_model if self.mode is not Mode.OFFLINE else "offline",
+            "base_url": self.openai_base_url or ("default" if self.mode is Mode.OPENAI else None),
+            "data_dir": str(self.coach_data_dir),
+        }
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, with explicit overrides taking precedence."""
+    return Settings(**overrides)

@@ -1,0 +1,109 @@
+"""What a judge returns: per-criterion verdicts with quoted evidence, per-dimension scores with the
+missing criteria and a "say it explicitly" suggestion, and the overall band.
+
+Reasoning and evidence fields come before verdicts, so a model filling the schema writes its
+evidence before it commits to a score.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agents.rubric import DIMENSION_IDS, Band
+from agents.transcript import utc_now
+
+
+class JudgeKind(StrEnum):
+    """How the feedback was produced."""
+
+    RULE_BASED = "rule-based"
+    MODEL = "model"
+    FALLBACK = "fallback-rule-based"
+
+
+class EvidenceQuote(BaseModel):
+    """Words copied exactly from one candidate answer."""
+
+    quote: str = Field(description="An exact, contiguous quote from the candidate's answer.")
+    turn: int = Field(description="Turn number (1-based, counting every message) of the answer quoted.")
+
+
+class CriterionResult(BaseModel):
+    """The verdict on one criterion."""
+
+    id: str = Field(description="Criterion id, e.g. 'B4'.")
+    evidence: list[EvidenceQuote] = Field(default_factory=list, description="Quotes that show the criterion.")
+    reasoning: str = Field(description="Why the criterion is or is not met explicitly.")
+    met: bool = Field(description="True only when the candidate states it clearly and explicitly.")
+
+
+class DimensionResult(BaseModel):
+    """One dimension's score with its evidence and what was left unsaid."""
+
+    id: str = Field(description="Dimension id.")
+    name: str = Field(description="Dimension name for people.")
+    criteria: list[CriterionResult] = Field(description="The four criteria, in rubric order.")
+    missing: list[str] = Field(default_factory=list, description="Ids of criteria not met explicitly.")
+    suggestion: str | None = Field(default=None, description="One concrete 'say it explicitly' rewrite.")
+    improves: EvidenceQuote | None = Field(
+        default=None, description="The candidate's sentence the suggestion would improve, if one is close."
+    )
+    score: int = Field(ge=0, le=4, description="Number of criteria met (0-4).")
+
+
+class Feedback(BaseModel):
+    """The full judgement of one transcript."""
+
+    source: str | None = Field(default=None, description="File or session the transcript came from.")
+    transcript_id: str | None = None
+    rubric_version: str
+    prompt_versions: dict[str, str] = Field(default_factory=dict)
+    judge: str = Field(description="'offline' or the judge model's name.")
+    judge_kind: JudgeKind
+    fallback_reason: str | None = None
+    dimensions: dict[str, DimensionResult]
+    scores: dict[str, int]
+    band: Band
+    flags: list[str] = Field(default_factory=list, description="e.g. 'injection' when grader-directed text was found.")
+    notes: list[str] = Field(default_factory=list)
+    scenario_coverage: dict[str, list[str]] = Field(
+        default_factory=dict, description="Per scenario id, the scenario's key risks the answers named."
+    )
+    created_at: datetime = Field(default_factory=utc_now)
+
+    def to_report_json(self) -> dict[str, Any]:
+        """The `coach replay --format json` object for this feedback."""
+        return {
+            "source": self.source,
+            "rubric_version": self.rubric_version,
+            "judge": self.judge,
+            "judge_kind": self.judge_kind.value,
+            "fallback_reason": self.fallback_reason,
+            "scores": {d: self.scores[d] for d in DIMENSION_IDS},
+            "band": self.band.value,
+            "dimensions": {
+                d: {
+                    "score": r.score,
+                    "criteria": {
+                        c.id: {
+                            "met": c.met,
+                            "evidence": [e.model_dump() for e in c.evidence],
+                            "reasoning": c.reasoning,
+                        }
+                        for c in r.criteria
+                    },
+                    "missing": r.missing,
+                    "suggestion": r.suggestion,
+                    "improves": r.improves.model_dump() if r.improves else None,
+                }
+                for d, r in self.dimensions.items()
+            },
+            "flags": self.flags,
+            "notes": self.notes,
+            "prompt_versions": self.prompt_versions,
+            "scenario_coverage": self.scenario_coverage,
+        }

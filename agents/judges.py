@@ -1,0 +1,198 @@
+"""Turning criterion verdicts into feedback, and the offline (rule-based) judge.
+
+Both the offline judge and the model judge end here: `assemble_feedback` counts criteria into
+scores, applies the band rule, checks every quote against the transcript and writes the
+"say it explicitly" suggestion beside the sentence it would improve.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from agents.analyzer import Analysis, Analyzer, normalise
+from agents.feedback import CriterionResult, DimensionResult, EvidenceQuote, Feedback, JudgeKind
+from agents.prompt_library import PromptLibrary, load_library
+from agents.rubric import compute_band
+from agents.transcript import Role, Transcript
+
+_SPACE = re.compile(r"\s+")
+
+
+def answers_of(transcript: Transcript) -> list[tuple[int, str, str]]:
+    """(turn index, answer text, the interviewer's words just before it) for each candidate turn."""
+    out: list[tuple[int, str, str]] = []
+    last_asked = ""
+    for turn in transcript.turns:
+        if turn.role is Role.INTERVIEWER:
+            last_asked = turn.text
+        else:
+            out.append((turn.index, turn.text, last_asked))
+    return out
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub(" ", normalise(text, {})).strip(" \"'.,;:")
+
+
+def verify_quotes(results: dict[str, CriterionResult], transcript: Transcript) -> int:
+    """Drop evidence quotes that do not occur in a candidate answer; fix their turn number.
+
+    A quote counts when, after folding case and white space, it is a substring of a candidate
+    turn. Returns how many quotes were dropped. A criterion left with no quote keeps its verdict
+    only if the caller decides so; this function only cleans the evidence.
+    """
+    answers = [(t.index + 1, _squash(t.text)) for t in transcript.turns if t.role is Role.CANDIDATE]
+    dropped = 0
+    for result in results.values():
+        kept: list[EvidenceQuote] = []
+        for ev in result.evidence:
+            needle = _squash(ev.quote)
+            if not needle:
+                dropped += 1
+                continue
+            owners = [turn for turn, text in answers if needle in text]
+            if not owners:
+                dropped += 1
+                continue
+            kept.append(EvidenceQuote(quote=ev.quote, turn=ev.turn if ev.turn in owners else owners[0]))
+        result.evidence = kept
+    return dropped
+
+
+def assemble_feedback(
+    transcript: Transcript,
+    results: dict[str, CriterionResult],
+    library: PromptLibrary,
+    analysis: Analysis,
+    *,
+    judge: str,
+    kind: JudgeKind,
+    fallback_reason: str | None = None,
+    notes: Sequence[str] = (),
+) -> Feedback:
+    """Scores, band, missing criteria and suggestions from per-criterion verdicts."""
+    rubric = library.rubric
+    dimensions: dict[str, DimensionResult] = {}
+    for dim in rubric.dimensions:
+        crits = [results[c.id] for c in dim.criteria]
+        missing = [c.id for c in crits if not c.met]
+        score = 4 - len(missing)
+        suggestion = None
+        improves = None
+        if missing and score <= 3:
+            target = _first_by_priority(missing, analysis)
+            suggestion = rubric.criterion(target).suggestion
+            near = analysis.near_miss(target)
+            if near is not None:
+                improves = EvidenceQuote(quote=near.text, turn=near.turn + 1)
+        dimensions[dim.id] = DimensionResult(
+            id=dim.id, name=dim.name, criteria=crits, missing=missing, suggestion=suggestion,
+            improves=improves, score=score,
+        )
+    scores = {d: r.score for d, r in dimensions.items()}
+    flags = list(analysis.flags)
+    all_notes = list(notes)
+    if "injection" in flags:
+        all_notes.append(
+            "Some text looked addressed to the grader rather than the interviewer; it was set aside and earned nothing."
+        )
+    return Feedback(
+        source=transcript.source,
+        transcript_id=transcript.id,
+        rubric_version=rubric.version,
+        prompt_versions=library.versions(),
+        judge=judge,
+        judge_kind=kind,
+        fallback_reason=fallback_reason,
+        dimensions=dimensions,
+        scores=scores,
+        band=compute_band(scores),
+        flags=flags,
+        notes=all_notes,
+        scenario_coverage=scenario_coverage(transcript, library),
+    )
+
+
+def _first_by_priority(missing: list[str], analysis: Analysis) -> str:
+    # Prefer a missing criterion the candidate nearly met: the rewrite then sits beside their words.
+    for crit in missing:
+        if analysis.near_miss(crit) is not None:
+            return crit
+    return missing[0]
+
+
+def scenario_coverage(transcript: Transcript, library: PromptLibrary) -> dict[str, list[str]]:
+    """For interviews run by the coach: which of each scenario's key risks the answers named."""
+    coverage: dict[str, list[str]] = {}
+    known = {s.id for s in library.scenarios}
+    for sid in transcript.scenario_ids:
+        if sid not in known:
+            continue
+        scenario = library.scenario(sid)
+        text = " ".join(
+            normalise(t.text, {}) for t in transcript.turns if t.role is Role.CANDIDATE and t.scenario_id == sid
+        )
+        coverage[sid] = [
+            risk.id for risk in scenario.key_risks if any(cue.lower() in text for cue in risk.cues)
+        ]
+    return coverage
+
+
+@lru_cache(maxsize=4)
+def _analyzer_for(root: Path) -> Analyzer:
+    library = load_library(root)
+    return Analyzer(library.lexicon, library.rubric)
+
+
+def get_analyzer(library: PromptLibrary) -> Analyzer:
+    """The analyzer for a library, compiled once and reused."""
+    return _analyzer_for(library.root)
+
+
+class OfflineJudge:
+    """The rule-based judge: the explicitness analyzer applied to the whole transcript."""
+
+    name = "offline"
+
+    def __init__(self, library: PromptLibrary) -> None:
+        self.library = library
+        self.analyzer = get_analyzer(library)
+
+    def analyze(self, transcript: Transcript) -> Analysis:
+        """Run the analyzer over the candidate's answers."""
+        return self.analyzer.analyze_answers(answers_of(transcript))
+
+    def results(self, analysis: Analysis) -> dict[str, CriterionResult]:
+        """Criterion verdicts with evidence from an analysis."""
+        out: dict[str, CriterionResult] = {}
+        for crit_id in self.library.rubric.criterion_ids:
+            finding = analysis.findings[crit_id]
+            out[crit_id] = CriterionResult(
+                id=crit_id,
+                evidence=[EvidenceQuote(quote=s.text, turn=s.turn + 1) for s in finding.evidence],
+                reasoning=finding.reason,
+                met=finding.met,
+            )
+        return out
+
+    def judge(
+        self,
+        transcript: Transcript,
+        *,
+        kind: JudgeKind = JudgeKind.RULE_BASED,
+        fallback_reason: str | None = None,
+    ) -> Feedback:
+        """Score a transcript. Deterministic: the same transcript always gets the same feedback."""
+        analysis = self.analyze(transcript)
+        results = self.results(analysis)
+        verify_quotes(results, transcript)
+        notes = ["Scores are rule-based (offline judge): they check explicit wording, not clinical depth."]
+        if kind is JudgeKind.FALLBACK:
+            notes.insert(0, "The model judge could not be used, so this is the offline rule-based judge's feedback.")
+        return assemble_feedback(
+            transcript, results, self.library, analysis, judge=self.name, kind=kind,
+            fallback_reason=fallback_reason, notes=notes,
+        )

@@ -1,0 +1,189 @@
+"""The one loader for everything under `prompts/`: rubric, scenarios, analyzer lexicon, interviewer
+lines and prompt templates. Each file carries a version; the versions travel with every judgement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from agents.errors import DataError
+from agents.rubric import DIMENSION_IDS, Rubric
+from agents.scenarios import Scenario
+
+
+class PromptTemplate(BaseModel):
+    """A text template with `$name` placeholders and a version from its front matter."""
+
+    name: str
+    version: str
+    text: str
+
+    def render(self, **values: str) -> str:
+        """Fill the placeholders; a missing value is an error, not a silent blank."""
+        try:
+            return string.Template(self.text).substitute(**values)
+        except KeyError as exc:
+            raise DataError(f"template {self.name!r} needs a value for {exc.args[0]!r}") from exc
+
+
+class InterviewerScript(BaseModel):
+    """Fixed lines the interviewer uses (offline mode phrases everything from these)."""
+
+    version: str
+    intro: str
+    disclaimer: str
+    scenario_intro: str
+    probe_prefixes: list[str] = Field(min_length=1)
+    consistency_questions: list[str] = Field(min_length=1)
+    stay_in_role: list[str] = Field(min_length=1)
+    empty_answer: str
+    closing: str
+    no_probe_ack: list[str] = Field(min_length=1)
+
+
+class PromptLibrary(BaseModel):
+    """Everything loaded from `prompts/`, validated."""
+
+    root: Path
+    rubric: Rubric
+    scenarios: list[Scenario]
+    scenarios_version: str
+    lexicon: dict[str, Any]
+    interviewer: InterviewerScript
+    templates: dict[str, PromptTemplate]
+
+    @property
+    def lexicon_version(self) -> str:
+        """Version of the analyzer's patterns."""
+        return str(self.lexicon["version"])
+
+    def template(self, name: str) -> PromptTemplate:
+        """A prompt template by file stem (e.g. "judge_system")."""
+        try:
+            return self.templates[name]
+        except KeyError as exc:
+            raise DataError(f"no prompt template named {name!r} under {self.root / 'templates'}") from exc
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        """A scenario by id."""
+        for s in self.scenarios:
+            if s.id == scenario_id:
+                return s
+        raise DataError(f"no scenario with id {scenario_id!r} in {self.root / 'scenarios'}")
+
+    def versions(self) -> dict[str, str]:
+        """All data versions, recorded with every judgement and eval run."""
+        out = {
+            "rubric": self.rubric.version,
+            "scenarios": self.scenarios_version,
+            "analyzer": self.lexicon_version,
+            "interviewer_script": self.interviewer.version,
+        }
+        out.update({f"template:{k}": t.version for k, t in sorted(self.templates.items())})
+        return out
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file is missing") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read ({exc})") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise DataError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+
+
+def _validation_message(path: Path, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    return f"{path}: {loc or 'document'}: {first['msg']} ({exc.error_count()} problem(s) in all)"
+
+
+def _load_template(path: Path) -> PromptTemplate:
+    raw = path.read_text(encoding="utf-8")
+    if not raw.startswith("---\n"):
+        raise DataError(f"{path}, line 1: a template must start with front matter ('---' then 'version: ...')")
+    try:
+        _, header, body = raw.split("---\n", 2)
+    except ValueError as exc:
+        raise DataError(f"{path}: front matter is not closed with '---'") from exc
+    meta = yaml.safe_load(header) or {}
+    if not isinstance(meta, dict) or "version" not in meta:
+        raise DataError(f"{path}: front matter has no 'version'")
+    return PromptTemplate(name=path.stem, version=str(meta["version"]), text=body.lstrip("\n"))
+
+
+def load_library(root: Path) -> PromptLibrary:
+    """Load and validate every data file under `root`. Raises DataError naming the file on any problem."""
+    return _load_library_cached(root.resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_library_cached(root: Path) -> PromptLibrary:
+    if not root.is_dir():
+        raise DataError(f"{root}: prompts folder not found")
+
+    rubric_path = root / "rubric" / "rubric.yaml"
+    try:
+        rubric = Rubric.model_validate(_read_yaml(rubric_path))
+    except ValidationError as exc:
+        raise DataError(_validation_message(rubric_path, exc)) from exc
+    if tuple(d.id for d in rubric.dimensions) != DIMENSION_IDS:
+        raise DataError(f"{rubric_path}: dimensions must be {list(DIMENSION_IDS)} in that order")
+
+    scenarios: list[Scenario] = []
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    scenario_files = sorted((root / "scenarios").glob("*.yaml"))
+    if not scenario_files:
+        raise DataError(f"{root / 'scenarios'}: no scenario files")
+    for path in scenario_files:
+        data = _read_yaml(path)
+        digest.update(path.read_bytes())
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise DataError(_validation_message(path, exc)) from exc
+        if scenario.id in seen:
+            raise DataError(f"{path}: duplicate scenario id {scenario.id!r}")
+        known = set(rubric.criterion_ids)
+        bad = [k for k in list(scenario.probe_hints) + [r.criterion for r in scenario.key_risks] if k not in known]
+        if bad:
+            raise DataError(f"{path}: unknown rubric criterion id(s) {bad}")
+        seen.add(scenario.id)
+        scenarios.append(scenario)
+
+    lexicon_path = root / "analyzer" / "lexicon.yaml"
+    lexicon = _read_yaml(lexicon_path)
+    if not isinstance(lexicon, dict) or "version" not in lexicon:
+        raise DataError(f"{lexicon_path}: expected a mapping with a 'version'")
+
+    script_path = root / "interviewer" / "script.yaml"
+    try:
+        script = InterviewerScript.model_validate(_read_yaml(script_path))
+    except ValidationError as exc:
+        raise DataError(_validation_message(script_path, exc)) from exc
+
+    templates = {p.stem: _load_template(p) for p in sorted((root / "templates").glob("*.md"))}
+
+    return PromptLibrary(
+        root=root,
+        rubric=rubric,
+        scenarios=scenarios,
+        scenarios_version=f"scenarios-{len(scenarios)}-{digest.hexdigest()[:10]}",
+        lexicon=lexicon,
+        interviewer=script,
+        templates=templates,
+    )

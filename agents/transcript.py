@@ -1,0 +1,259 @@
+"""Transcripts: the versioned schema, atomic saving after every turn, and the two readers
+(our JSON and the plain-text `Interviewer:` / `Candidate:` format).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agents.errors import TranscriptError
+
+SCHEMA_VERSION = 1
+MAX_FILE_BYTES = 2_000_000
+MAX_TURNS = 2_000
+
+_LABEL_RE = re.compile(r"^[ \t]*[*_]{0,2}(interviewer|candidate)[*_]{0,2}[ \t]*:[*_]{0,2}[ \t]?(.*)$", re.I)
+
+
+def utc_now() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    """Who spoke."""
+
+    INTERVIEWER = "interviewer"
+    CANDIDATE = "candidate"
+
+
+class TurnKind(StrEnum):
+    """What a turn was for."""
+
+    INTRO = "intro"
+    QUESTION = "question"
+    PROBE = "probe"
+    CONSISTENCY = "consistency"
+    ANSWER = "answer"
+    REFUSAL = "refusal"
+    CLOSING = "closing"
+
+
+class Turn(BaseModel):
+    """One message in the interview."""
+
+    index: int = Field(description="Position in the transcript, from 0.")
+    role: Role
+    text: str
+    kind: TurnKind
+    scenario_id: str | None = None
+    probe_target: str | None = Field(default=None, description="Criterion id a probe aimed at.")
+    timestamp: datetime = Field(default_factory=utc_now)
+    truncated: bool = False
+    redactions: list[str] = Field(default_factory=list, description="Kinds of personal data removed.")
+
+
+class InterviewConfig(BaseModel):
+    """What the candidate chose before the interview started."""
+
+    profession: str | None = None
+    setting: Literal["uk", "us"] | None = None
+    scenario_count: int = Field(default=3, ge=1, le=12)
+    max_probes: int = Field(default=1, ge=0, le=3)
+    timing: Literal["practice", "realistic"] = "practice"
+    seed: int | None = None
+
+
+class Status(StrEnum):
+    """Where an interview stands."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended_early"
+    IMPORTED = "imported"
+
+
+class Transcript(BaseModel):
+    """A whole interview: settings, scenarios, turns and the versions in force. Never holds secrets."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    status: Status = Status.IN_PROGRESS
+    config: InterviewConfig = Field(default_factory=InterviewConfig)
+    scenario_ids: list[str] = Field(default_factory=list)
+    turns: list[Turn] = Field(default_factory=list)
+    rubric_version: str | None = None
+    prompt_versions: dict[str, str] = Field(default_factory=dict)
+    models: dict[str, str] = Field(default_factory=dict)
+    owner: str | None = Field(default=None, description="User identifier when authentication is on.")
+    state: dict[str, Any] = Field(default_factory=dict, description="Engine position, for resuming.")
+    source: str | None = Field(default=None, exclude=True)
+
+    def add_turn(self, role: Role, text: str, kind: TurnKind, **extra: Any) -> Turn:
+        """Append a turn and return it."""
+        turn = Turn(index=len(self.turns), role=role, text=text, kind=kind, **extra)
+        self.turns.append(turn)
+        self.updated_at = utc_now()
+        return turn
+
+    @property
+    def candidate_turns(self) -> list[Turn]:
+        """The candidate's answers, in order."""
+        return [t for t in self.turns if t.role is Role.CANDIDATE]
+
+
+def save_transcript(transcript: Transcript, directory: Path) -> Path:
+    """Write the transcript as JSON atomically: temp file, fsync, rename, fsync of the folder.
+
+    A crash at any moment leaves either the previous complete file or the new one, never half.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{transcript.id}.json"
+    data = transcript.model_dump_json(indent=2).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{transcript.id}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return target
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+    return target
+
+
+def _decode(raw: bytes, source: str) -> str:
+    if b"\x00" in raw[:4096]:
+        raise TranscriptError(source, "this looks like a binary file, not a transcript (JSON or plain text)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TranscriptError(source, "not UTF-8 text; save the file as UTF-8 and try again", line) from exc
+
+
+def parse_transcript_text(text: str, source: str = "<text>") -> Transcript:
+    """Read a transcript from text: JSON when it starts with '{', else the plain-text format."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        return _parse_json(text, source)
+    return _parse_plain(text, source)
+
+
+def load_transcript(path: Path, source: str | None = None) -> Transcript:
+    """Read a transcript file (JSON or plain text). Raises TranscriptError naming file, line and problem."""
+    name = source or str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise TranscriptError(name, "file not found") from exc
+    except OSError as exc:
+        raise TranscriptError(name, f"cannot be read ({exc.strerror})") from exc
+    if path.is_dir():
+        raise TranscriptError(name, "is a folder, not a transcript file")
+    if size > MAX_FILE_BYTES:
+        raise TranscriptError(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TranscriptError(name, f"cannot be read ({exc.strerror})") from exc
+    transcript = parse_transcript_text(_decode(raw, name), name)
+    transcript.source = name
+    return transcript
+
+
+def load_transcript_bytes(raw: bytes, source: str) -> Transcript:
+    """Read a transcript from uploaded bytes, with the same checks as a file."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise TranscriptError(source, f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    transcript = parse_transcript_text(_decode(raw, source), source)
+    transcript.source = source
+    return transcript
+
+
+def _parse_json(text: str, source: str) -> Transcript:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(source, f"not valid JSON ({exc.msg})", exc.lineno) from exc
+    if not isinstance(data, dict):
+        raise TranscriptError(source, "JSON transcript must be an object")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise TranscriptError(
+            source, f"schema_version is {version!r}; this coach reads schema_version {SCHEMA_VERSION}"
+        )
+    if isinstance(data.get("turns"), list) and len(data["turns"]) > MAX_TURNS:
+        raise TranscriptError(source, f"{len(data['turns'])} turns; the limit is {MAX_TURNS}")
+    try:
+        transcript = Transcript.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise TranscriptError(source, f"field {loc}: {first['msg']}") from exc
+    for pos, turn in enumerate(transcript.turns):
+        turn.index = pos
+    return transcript
+
+
+def _parse_plain(text: str, source: str) -> Transcript:
+    transcript = Transcript(status=Status.IMPORTED)
+    current_role: Role | None = None
+    buffer: list[str] = []
+    preamble_line: int | None = None
+
+    def flush() -> None:
+        if current_role is None:
+            return
+        body = "\n".join(buffer).strip()
+        kind = TurnKind.ANSWER if current_role is Role.CANDIDATE else TurnKind.QUESTION
+        transcript.add_turn(current_role, body, kind)
+        if len(transcript.turns) > MAX_TURNS:
+            raise TranscriptError(source, f"more than {MAX_TURNS} turns")
+
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        match = _LABEL_RE.match(line)
+        if match:
+            flush()
+            current_role = Role(match.group(1).lower())
+            buffer = [match.group(2)]
+        elif current_role is None:
+            if line.strip() and preamble_line is None:
+                preamble_line = lineno
+        else:
+            buffer.append(line)
+    flush()
+    if not transcript.turns:
+        where = preamble_line or 1
+        raise TranscriptError(
+            source,
+            "no 'Interviewer:' or 'Candidate:' label found at the start of a line; "
+            "a plain-text transcript is blocks that each start with one of those labels",
+            where,
+        )
+    if not transcript.candidate_turns:
+        raise TranscriptError(source, "no 'Candidate:' block found, so there is nothing to judge")
+    return transcript
