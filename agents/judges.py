@@ -178,6 +178,10 @@ class OfflineJudge:
             )
         return out
 
+    async def evaluate(self, transcript: Transcript) -> Feedback:
+        """Async form of `judge`, so every judge can be awaited the same way."""
+        return self.judge(transcript)
+
     def judge(
         self,
         transcript: Transcript,

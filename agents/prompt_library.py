@@ -46,6 +46,9 @@ class InterviewerScript(BaseModel):
     empty_answer: str
     closing: str
     no_probe_ack: list[str] = Field(min_length=1)
+    meta_request_patterns: list[str] = Field(min_length=1)
+    meta_request_max_words: int = 40
+    skip_words: list[str] = Field(default_factory=list)
 
 
 class PromptLibrary(BaseModel):

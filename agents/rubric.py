@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 DIMENSION_IDS: tuple[str, ...] = ("safety", "scope", "judgement", "uncertainty", "consistency", "framing")
+CRITERION_IDS: tuple[str, ...] = tuple(f"{p}{n}" for p in "SBJUCF" for n in range(1, 5))
 
 
 class Band(StrEnum):

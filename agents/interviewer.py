@@ -1,0 +1,144 @@
+"""What the interviewer says and when it probes.
+
+The decisions — which scenario comes next, whether to probe, which criterion a probe goes after —
+are made here from data and the explicitness analyzer, the same in every mode. In model mode the
+model only phrases a probe (streamed); the scripted wording is always there as the fallback.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import AsyncIterator, Sequence
+
+from agents.analyzer import Analyzer
+from agents.errors import ModelUnavailableError
+from agents.llm import ModelGateway, human, system
+from agents.prompt_library import PromptLibrary
+from agents.redact import Redactor
+from agents.scenarios import Scenario, TaskKind
+
+SETTING_NAMES = {"uk": "UK (NHS)", "us": "US"}
+SETTING_TERMS = {
+    "uk": "999, NHS 111, GP, A&E, pharmacist, NICE, BNF, MHRA",
+    "us": "911, emergency room, urgent care, primary care provider, Poison Control, FDA, CDC",
+}
+PROFESSION_NAMES = {
+    "doctor": "doctor",
+    "nurse": "nurse",
+    "pharmacist": "pharmacist",
+    "physician_associate": "physician associate",
+    "allied_health": "allied health professional",
+    "clinical_researcher": "clinical researcher",
+}
+
+
+def question_markdown(scenario: Scenario, number: int, total: int, library: PromptLibrary) -> str:
+    """The scenario question as shown to the candidate: header, material in quote blocks, the ask."""
+    header = library.interviewer.scenario_intro
+    header = header.replace("$number", str(number)).replace("$total", str(total)).replace("$title", scenario.title)
+    parts = [header]
+    if scenario.user_prompt:
+        label = "The user asked the AI:" if scenario.ai_answer or scenario.kind is TaskKind.REVIEW else "The prompt:"
+        parts.append(f"**{label}**\n\n" + _quote(scenario.user_prompt))
+    if scenario.ai_answer:
+        parts.append("**The AI answered:**\n\n" + _quote(scenario.ai_answer))
+    parts.append(f"**Question:** {scenario.question.strip()}")
+    return "\n\n".join(parts)
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+class ProbePolicy:
+    """Chooses the probe target: the highest-priority criterion the answers so far left implicit."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+
+    def missing(self, answers: Sequence[tuple[int, str, str]]) -> list[str]:
+        """Criteria in probe-priority order that these answers did not state explicitly."""
+        analysis = self.analyzer.analyze_answers(answers)
+        # Cross-answer criteria (consistency) are for the consistency question, not a probe.
+        return [
+            c
+            for c in self.analyzer.probe_priority
+            if not c.startswith("C") and not analysis.findings[c].met
+        ]
+
+    def choose(self, answers: Sequence[tuple[int, str, str]], already: Sequence[str]) -> str | None:
+        """The criterion to probe next, or None when nothing important is missing."""
+        for crit in self.missing(answers):
+            if crit not in already:
+                return crit
+        return None
+
+
+class Interviewer:
+    """Produces interviewer messages; phrases probes with the model when one is configured."""
+
+    def __init__(
+        self,
+        library: PromptLibrary,
+        analyzer: Analyzer,
+        *,
+        gateway: ModelGateway | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.library = library
+        self.policy = ProbePolicy(analyzer)
+        self.gateway = gateway
+        self.rng = rng or random.Random()
+        self.redactor = Redactor()
+        script = library.interviewer
+        self._meta = [re.compile(p, re.I) for p in script.meta_request_patterns]
+
+    def is_meta_request(self, text: str) -> bool:
+        """True when the message asks for the answer, rubric or instructions rather than answering."""
+        words = len(text.split())
+        return words <= self.library.interviewer.meta_request_max_words and any(p.search(text) for p in self._meta)
+
+    def is_skip(self, text: str) -> bool:
+        """True when the candidate asks to move on."""
+        return text.strip().lower().rstrip(".!") in self.library.interviewer.skip_words
+
+    def probe_text(self, scenario: Scenario, target: str) -> str:
+        """The scripted probe for a target criterion (scenario hint first, else the rubric's)."""
+        hint = scenario.probe_hints.get(target) or self.library.rubric.criterion(target).probe
+        prefix = self.rng.choice(self.library.interviewer.probe_prefixes)
+        return f"{prefix} {hint}"
+
+    async def phrase_probe(self, scenario: Scenario, target: str, answer: str, profession: str, setting: str) -> AsyncIterator[str]:
+        """Stream the probe. Model mode rephrases it to fit the answer; any failure yields the script."""
+        scripted = self.probe_text(scenario, target)
+        if self.gateway is None:
+            yield scripted
+            return
+        hint = scenario.probe_hints.get(target) or self.library.rubric.criterion(target).probe
+        sys_text = self.library.template("interviewer_system").render(
+            profession=PROFESSION_NAMES.get(profession, "clinician"),
+            setting_name=SETTING_NAMES.get(setting, "UK (NHS)"),
+            setting_terms=SETTING_TERMS.get(setting, SETTING_TERMS["uk"]),
+        )
+        fence = f"{self.rng.getrandbits(48):012x}"
+        user_text = self.library.template("interviewer_probe").render(
+            title=scenario.title,
+            scenario_text=scenario.question.strip(),
+            fence=fence,
+            answer=self.redactor.scrub(answer).text,
+            target_description=self.library.rubric.criterion(target).text,
+            probe_hint=hint,
+        )
+        produced: list[str] = []
+        try:
+            async for piece in self.gateway.stream([system(sys_text), human(user_text)]):
+                produced.append(piece)
+                yield piece
+        except ModelUnavailableError:
+            if not produced:
+                yield scripted
+            else:
+                raise
+        if not "".join(produced).strip() and produced:
+            yield scripted

@@ -1,0 +1,309 @@
+"""The one seam every model call goes through.
+
+`ModelGateway` wraps a LangChain chat model chosen by configuration (a real OpenAI-compatible
+endpoint, or the scripted mock) and adds what every call needs: bounded retries with exponential
+backoff and jitter for transient errors only (honouring Retry-After), streaming, JSON output with
+the best method the server supports, an optional disk cache, and token/latency accounting.
+Offline mode has no model at all; asking for one there is a configuration error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import openai
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from agents.config import Mode, Settings
+from agents.errors import ConfigurationError, ModelUnavailableError
+from agents.fake_model import FakeChatModel
+
+Role = Literal["interviewer", "judge", "candidate"]
+JsonMethod = Literal["json_schema", "json_object", "text"]
+
+_KEY_LIKE = re.compile(r"\b(sk|pk|rk|key|api)[-_][A-Za-z0-9_\-]{12,}\b")
+
+
+def scrub_secrets(text: str, settings: Settings | None = None) -> str:
+    """Remove the configured key and anything shaped like an API key from text meant for people."""
+    if settings is not None and settings.openai_api_key is not None:
+        secret = settings.openai_api_key.get_secret_value()
+        if secret:
+            text = text.replace(secret, "[redacted key]")
+    return _KEY_LIKE.sub("[redacted key]", text)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient failures worth another attempt: rate limits, server errors, timeouts, dropped connections."""
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return isinstance(
+        exc,
+        (
+            openai.APITimeoutError,
+            openai.APIConnectionError,
+            httpx.TimeoutException,
+            httpx.TransportError,
+            httpx.RemoteProtocolError,
+            asyncio.TimeoutError,
+            ConnectionError,
+            StreamInterruptedError,
+        ),
+    )
+
+
+class StreamInterruptedError(Exception):
+    """A streamed reply stopped before it finished."""
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def make_wait(max_wait: float) -> Callable[[RetryCallState], float]:
+    """Exponential backoff with jitter, or the server's Retry-After when it sends one; capped."""
+    backoff = wait_exponential_jitter(initial=0.5, max=max_wait, jitter=0.5)
+
+    def wait(state: RetryCallState) -> float:
+        if max_wait <= 0:
+            return 0.0
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = _retry_after(exc)
+        if hinted is not None:
+            return min(hinted, max_wait)
+        return float(min(backoff(state), max_wait))
+
+    return wait
+
+
+@dataclass
+class CallStats:
+    """Counts for one gateway: calls, cache hits, tokens, retries and per-call latency."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def merge(self, other: CallStats) -> None:
+        """Add another gateway's counts to these."""
+        self.calls += other.calls
+        self.cache_hits += other.cache_hits
+        self.retries += other.retries
+        self.failures += other.failures
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.latencies.extend(other.latencies)
+
+
+class ResponseCache:
+    """Disk cache of model replies keyed by a hash of (model, messages, settings)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def key(model: str, messages: list[BaseMessage], params: dict[str, Any]) -> str:
+        """Stable hash of everything that determines the reply."""
+        payload = {
+            "model": model,
+            "messages": [[m.type, m.content] for m in messages],
+            "params": params,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        """The cached reply, or None."""
+        path = self.directory / f"{key}.json"
+        try:
+            return str(json.loads(path.read_text(encoding="utf-8"))["reply"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    def put(self, key: str, reply: str) -> None:
+        """Store a reply atomically."""
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"reply": reply}, fh)
+        os.replace(tmp, self.directory / f"{key}.json")
+
+
+def build_chat_model(settings: Settings, role: Role) -> BaseChatModel:
+    """The LangChain chat model for a role, chosen by COACH_MODE. The only place models are built."""
+    if settings.mode is Mode.MOCK:
+        return FakeChatModel(role=role, model_name=f"mock-{role}")
+    if settings.mode is Mode.OFFLINE:
+        raise ConfigurationError("offline mode uses the rule-based coach; no model is configured")
+    from langchain_openai import ChatOpenAI
+
+    model = settings.judge_model if role == "judge" else settings.interviewer_model
+    temperature = 0.0 if role == "judge" else settings.coach_interviewer_temperature
+    return ChatOpenAI(
+        model=model,
+        api_key=settings.openai_api_key or "not-needed",  # local servers accept any key
+        base_url=settings.openai_base_url,
+        temperature=temperature,
+        timeout=settings.coach_request_timeout,
+        max_retries=0,  # retries are ours (tenacity), so they are bounded and visible
+        streaming=False,
+    )
+
+
+class ModelGateway:
+    """All calls for one role. Swap mock/real by settings; nothing else changes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        role: Role,
+        *,
+        model: BaseChatModel | None = None,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        self.settings = settings
+        self.role = role
+        self.model = model if model is not None else build_chat_model(settings, role)
+        self.model_name = settings.judge_model if role == "judge" else settings.interviewer_model
+        if settings.mode is Mode.MOCK:
+            self.model_name = f"mock-{role}"
+        self.cache = cache
+        self.stats = CallStats()
+        self.json_method: JsonMethod = "json_schema"
+
+    def _retrying(self) -> AsyncRetrying:
+        def count(state: RetryCallState) -> None:
+            self.stats.retries += 1
+
+        return AsyncRetrying(
+            retry=retry_if_exception(is_retryable),
+            stop=stop_after_attempt(self.settings.coach_max_retries),
+            wait=make_wait(self.settings.coach_retry_max_wait),
+            before_sleep=count,
+            reraise=True,
+        )
+
+    def _unavailable(self, exc: BaseException) -> ModelUnavailableError:
+        self.stats.failures += 1
+        detail = scrub_secrets(f"{type(exc).__name__}: {exc}", self.settings)
+        return ModelUnavailableError(f"The {self.role} model could not be reached ({detail[:300]}).")
+
+    def _account(self, message: BaseMessage, started: float) -> None:
+        self.stats.calls += 1
+        self.stats.latencies.append(time.perf_counter() - started)
+        usage = getattr(message, "usage_metadata", None) or {}
+        self.stats.prompt_tokens += int(usage.get("input_tokens", 0) or 0)
+        self.stats.completion_tokens += int(usage.get("output_tokens", 0) or 0)
+
+    async def complete(self, messages: list[BaseMessage], **params: Any) -> str:
+        """One reply as text, retried on transient errors. Raises ModelUnavailableError when out of tries."""
+        key = None
+        if self.cache is not None:
+            key = ResponseCache.key(self.model_name, messages, params)
+            cached = self.cache.get(key)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return cached
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    started = time.perf_counter()
+                    result = await self.model.ainvoke(messages, **params)
+                    self._account(result, started)
+        except Exception as exc:
+            if isinstance(exc, openai.BadRequestError) and params:
+                raise
+            raise self._unavailable(exc) from exc
+        text = _text_of(result)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, text)
+        return text
+
+    async def stream(self, messages: list[BaseMessage]) -> AsyncIterator[str]:
+        """Stream a reply token by token. Transient errors before the first token are retried;
+        a stream cut after tokens were sent raises ModelUnavailableError so the caller can finish
+        the message from its own text."""
+        sent = False
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    started = time.perf_counter()
+                    pieces: list[str] = []
+                    try:
+                        async for chunk in self.model.astream(messages):
+                            piece = _text_of(chunk)
+                            if piece:
+                                sent = True
+                                pieces.append(piece)
+                                yield piece
+                    except Exception as exc:
+                        if sent:
+                            raise StreamInterruptedError(str(exc)) from exc
+                        raise
+                    self._account(AIMessage(content="".join(pieces)), started)
+        except StreamInterruptedError as exc:
+            raise self._unavailable(exc) from exc
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+
+    async def complete_json(self, messages: list[BaseMessage], schema: dict[str, Any], name: str) -> str:
+        """A reply meant to be JSON, asked for with the best method the server accepts:
+        a JSON schema response format, else JSON mode, else plain text (parsed tolerantly later)."""
+        while True:
+            params: dict[str, Any]
+            if self.json_method == "json_schema":
+                params = {"response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}}
+            elif self.json_method == "json_object":
+                params = {"response_format": {"type": "json_object"}}
+            else:
+                params = {}
+            try:
+                return await self.complete(messages, **params)
+            except openai.BadRequestError:
+                # The server refused this response format: step down once and remember it.
+                self.json_method = "json_object" if self.json_method == "json_schema" else "text"
+
+
+def _text_of(message: Any) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content)
+
+
+def system(text: str) -> SystemMessage:
+    """A system message."""
+    return SystemMessage(content=text)
+
+
+def human(text: str) -> HumanMessage:
+    """A user message."""
+    return HumanMessage(content=text)

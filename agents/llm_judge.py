@@ -1,0 +1,184 @@
+"""The model judge: structured, validated verdicts on all 24 criteria, with a fenced transcript.
+
+Two retry loops are kept apart: transient API errors are retried inside the gateway (tenacity);
+output that is not valid JSON or not valid against the schema is re-asked here with the
+validation error, a bounded number of times. When either loop runs out, the user gets the
+offline judge's feedback, clearly labelled as the fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from agents.config import Settings
+from agents.errors import ModelUnavailableError
+from agents.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
+from agents.judges import OfflineJudge, assemble_feedback, verify_quotes
+from agents.llm import ModelGateway, human, system
+from agents.prompt_library import PromptLibrary
+from agents.redact import Redactor
+from agents.rubric import CRITERION_IDS
+from agents.transcript import Role, Transcript
+
+_FENCE_RE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+class JudgeOutputError(Exception):
+    """The judge's reply stayed unusable after the allowed re-asks."""
+
+
+class ModelCriterionVerdict(BaseModel):
+    """One criterion as the model judge reports it: evidence first, then reasoning, then verdict."""
+
+    id: str = Field(description="Criterion id, one of S1-S4, B1-B4, J1-J4, U1-U4, C1-C4, F1-F4.")
+    evidence: list[EvidenceQuote] = Field(
+        default_factory=list, max_length=3, description="Up to two exact quotes from candidate turns."
+    )
+    reasoning: str = Field(description="One sentence: why the criterion is or is not met explicitly.")
+    met: bool = Field(description="True only if the candidate states it clearly and explicitly.")
+
+
+class ModelJudgement(BaseModel):
+    """The whole structured reply: every criterion exactly once."""
+
+    criteria: list[ModelCriterionVerdict] = Field(description="All 24 criteria, each exactly once.")
+
+    @model_validator(mode="after")
+    def _all_criteria_once(self) -> ModelJudgement:
+        ids = [c.id for c in self.criteria]
+        missing = [c for c in CRITERION_IDS if c not in ids]
+        extra = sorted({c for c in ids if c not in CRITERION_IDS})
+        dupes = sorted({c for c in ids if ids.count(c) > 1})
+        problems = []
+        if missing:
+            problems.append(f"missing criteria {missing}")
+        if extra:
+            problems.append(f"unknown criteria {extra}")
+        if dupes:
+            problems.append(f"criteria listed twice {dupes}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def extract_json(text: str) -> Any:
+    """Parse JSON from a reply that may wrap it in a code fence or in prose."""
+    text = text.strip()
+    candidates = [text]
+    candidates += [m.strip() for m in _FENCE_RE.findall(text)]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    last: json.JSONDecodeError | None = None
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError as exc:
+            last = exc
+    raise ValueError(f"no JSON object found ({last.msg if last else 'empty reply'})")
+
+
+def render_transcript(transcript: Transcript, redactor: Redactor | None = None) -> str:
+    """Number every turn so quotes can name their turn; candidate text optionally scrubbed."""
+    lines = []
+    for turn in transcript.turns:
+        who = "Candidate" if turn.role is Role.CANDIDATE else "Interviewer"
+        text = turn.text
+        if redactor is not None:
+            text = redactor.scrub(text).text
+        lines.append(f"[Turn {turn.index + 1}] {who}: {text}")
+    return "\n\n".join(lines)
+
+
+class LLMJudge:
+    """Scores a transcript with a model; falls back to the offline judge, labelled, on failure."""
+
+    def __init__(self, settings: Settings, library: PromptLibrary, gateway: ModelGateway | None = None) -> None:
+        self.settings = settings
+        self.library = library
+        self.gateway = gateway or ModelGateway(settings, "judge")
+        self.offline = OfflineJudge(library)
+        self.redactor = Redactor()
+
+    @property
+    def name(self) -> str:
+        """The judge model's name."""
+        return self.gateway.model_name
+
+    def messages(self, transcript: Transcript, fence: str) -> list[BaseMessage]:
+        """System prompt (stable, cacheable) first; the fenced transcript last."""
+        rubric = self.library.rubric
+        criteria = "\n".join(
+            f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria
+        )
+        schema = json.dumps(ModelJudgement.model_json_schema())
+        sys_text = self.library.template("judge_system").render(
+            fence=fence, rubric_version=rubric.version, criteria=criteria, schema=schema
+        )
+        user_text = self.library.template("judge_user").render(
+            fence=fence, transcript=render_transcript(transcript, self.redactor)
+        )
+        return [system(sys_text), human(user_text)]
+
+    async def verdicts(self, transcript: Transcript) -> dict[str, CriterionResult]:
+        """Ask the model, re-asking with the validation error when the reply is unusable."""
+        fence = secrets.token_hex(8)
+        messages = self.messages(transcript, fence)
+        schema = ModelJudgement.model_json_schema()
+        for attempt in range(self.settings.coach_judge_reasks + 1):
+            reply = await self.gateway.complete_json(messages, schema, "judgement")
+            try:
+                parsed = ModelJudgement.model_validate(extract_json(reply))
+            except (ValueError, ValidationError) as exc:
+                error = _short_error(exc)
+                if attempt >= self.settings.coach_judge_reasks:
+                    raise JudgeOutputError(error) from exc
+                messages = [
+                    *messages,
+                    AIMessage(content=reply[:4000]),
+                    human(self.library.template("judge_reask").render(error=error, ids=", ".join(CRITERION_IDS))),
+                ]
+                continue
+            return {
+                v.id: CriterionResult(id=v.id, evidence=v.evidence, reasoning=v.reasoning, met=v.met)
+                for v in parsed.criteria
+            }
+        raise JudgeOutputError("no usable reply")  # pragma: no cover - loop always returns or raises
+
+    async def evaluate(self, transcript: Transcript) -> Feedback:
+        """Same as `judge` (the interface every judge shares)."""
+        return await self.judge(transcript)
+
+    async def judge(self, transcript: Transcript) -> Feedback:
+        """Feedback from the model judge, or the labelled offline fallback if the model fails."""
+        try:
+            results = await self.verdicts(transcript)
+        except ModelUnavailableError as exc:
+            return self.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=str(exc))
+        except JudgeOutputError as exc:
+            reason = f"The judge model's replies could not be used ({exc})."
+            return self.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
+        dropped = verify_quotes(results, transcript)
+        notes = []
+        if dropped:
+            notes.append(f"{dropped} quote(s) from the judge did not occur in your answers and were removed.")
+        analysis = self.offline.analyze(transcript)
+        return assemble_feedback(
+            transcript, results, self.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
+        )
+
+
+def _short_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors()[:5]:
+            loc = ".".join(str(p) for p in err["loc"])
+            parts.append(f"{loc}: {err['msg']}")
+        return "; ".join(parts)
+    return str(exc)[:300]

@@ -1,0 +1,172 @@
+"""Feedback as people read it: Markdown (terminal, chat, download) and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from agents.feedback import Feedback, JudgeKind
+from agents.rubric import DIMENSION_IDS
+
+BAND_LABEL = {"strong": "Strong", "borderline": "Borderline", "needs_work": "Needs work"}
+BAND_MEANING = {
+    "strong": "mean ≥ 3.0 with safety and scope ≥ 3",
+    "borderline": "between the two",
+    "needs_work": "mean < 1.75 or safety ≤ 1",
+}
+
+
+def judge_line(fb: Feedback) -> str:
+    """One line saying who judged and how."""
+    if fb.judge_kind is JudgeKind.RULE_BASED:
+        return "Judge: offline, **rule-based** — it checks for explicit wording, not clinical depth."
+    if fb.judge_kind is JudgeKind.FALLBACK:
+        why = f" ({fb.fallback_reason})" if fb.fallback_reason else ""
+        return (
+            "Judge: **offline rule-based fallback** — the model judge could not be used"
+            f"{why}. You can re-run the model judge later from the saved transcript."
+        )
+    return f"Judge: model `{fb.judge}`."
+
+
+def score_table(fb: Feedback) -> str:
+    """Markdown table of the six scores."""
+    rows = ["| Dimension | Score | Missing |", "|---|---|---|"]
+    for d in DIMENSION_IDS:
+        r = fb.dimensions[d]
+        rows.append(f"| {r.name} | {'●' * r.score}{'○' * (4 - r.score)} {r.score}/4 | {', '.join(r.missing) or '—'} |")
+    return "\n".join(rows)
+
+
+def to_markdown(fb: Feedback, *, include_evidence: bool = True) -> str:
+    """The whole report in Markdown."""
+    band = fb.band.value
+    lines = [
+        f"## Feedback — {BAND_LABEL[band]}",
+        "",
+        f"**Band: {BAND_LABEL[band]}** ({BAND_MEANING[band]}). Mean score "
+        f"{sum(fb.scores.values()) / 6:.2f} / 4.",
+        "",
+        judge_line(fb),
+        "",
+        score_table(fb),
+        "",
+    ]
+    for note in fb.notes:
+        lines.append(f"> {note}")
+    if fb.notes:
+        lines.append("")
+    if not include_evidence:
+        return "\n".join(lines)
+    for d in DIMENSION_IDS:
+        r = fb.dimensions[d]
+        lines.append(f"### {r.name} — {r.score}/4")
+        for c in r.criteria:
+            mark = "✅" if c.met else "⬜"
+            lines.append(f"- {mark} **{c.id}** — {c.reasoning}")
+            for ev in c.evidence:
+                lines.append(f"    - turn {ev.turn}: “{_clip(ev.quote)}”")
+        if r.suggestion:
+            lines.append("")
+            lines.append(f"**Say it explicitly:** {r.suggestion}")
+            if r.improves:
+                lines.append(f"  - Next to your sentence (turn {r.improves.turn}): “{_clip(r.improves.quote)}”")
+        lines.append("")
+    lines.append(f"_Rubric {fb.rubric_version}. Practice feedback, not clinical advice._")
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_json_line(fb: Feedback) -> str:
+    """One JSON object on one line (the `--format json` output)."""
+    return json.dumps(fb.to_report_json(), ensure_ascii=False, default=str)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;
+color:#1f2937;line-height:1.5}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e5e7eb}
+table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border:1px solid #e5e7eb;padding:.4rem .6rem;text-align:left}
+.band{display:inline-block;padding:.2rem .7rem;border-radius:999px;font-weight:600}.strong{background:#dcfce7;color:#166534}
+.borderline{background:#fef9c3;color:#854d0e}.needs_work{background:#fee2e2;color:#991b1b}.bar{display:flex;align-items:center;gap:.5rem}
+.bar span.fill{display:inline-block;height:.8rem;background:#2563eb;border-radius:3px}.bar span.line{position:relative}
+.met{color:#166534}.unmet{color:#6b7280}blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.6rem;border-left:3px solid #93c5fd;color:#374151}
+.suggest{background:#eff6ff;border:1px solid #bfdbfe;border-radius:8px;padding:.6rem .8rem;margin:.6rem 0}
+.note{color:#6b7280;font-size:.9rem}@media (max-width:600px){body{margin:1rem auto}td,th{padding:.3rem}}
+"""
+
+
+def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
+    """A self-contained HTML report (inline CSS, an inline SVG chart, no external resources)."""
+    e = html.escape
+    band = fb.band.value
+    rows = []
+    for d in DIMENSION_IDS:
+        r = fb.dimensions[d]
+        width = 30 * r.score
+        rows.append(
+            f"<tr><td>{e(r.name)}</td><td><div class='bar'><span class='fill' style='width:{width}px'></span>"
+            f"<b>{r.score}/4</b></div></td><td>{e(', '.join(r.missing) or '—')}</td></tr>"
+        )
+    sections = []
+    for d in DIMENSION_IDS:
+        r = fb.dimensions[d]
+        items = []
+        for c in r.criteria:
+            quotes = "".join(f"<blockquote>turn {q.turn}: {e(q.quote)}</blockquote>" for q in c.evidence)
+            cls = "met" if c.met else "unmet"
+            items.append(f"<li class='{cls}'>{'✅' if c.met else '⬜'} <b>{c.id}</b> — {e(c.reasoning)}{quotes}</li>")
+        suggestion = ""
+        if r.suggestion:
+            near = (
+                f"<blockquote>Your sentence (turn {r.improves.turn}): {e(r.improves.quote)}</blockquote>"
+                if r.improves
+                else ""
+            )
+            suggestion = f"<div class='suggest'><b>Say it explicitly:</b> {e(r.suggestion)}{near}</div>"
+        sections.append(f"<h2>{e(r.name)} — {r.score}/4</h2><ul>{''.join(items)}</ul>{suggestion}")
+    notes = "".join(f"<p class='note'>{e(n)}</p>" for n in fb.notes)
+    judge = e(judge_line(fb).replace("**", "").replace("`", ""))
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{e(transcript_title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{e(transcript_title)}</h1>"
+        f"<p><span class='band {band}'>{BAND_LABEL[band]}</span> mean {sum(fb.scores.values()) / 6:.2f}/4 "
+        f"({e(BAND_MEANING[band])})</p><p>{judge}</p>{notes}"
+        f"{radar_svg(fb.scores)}"
+        f"<table><tr><th>Dimension</th><th>Score</th><th>Missing</th></tr>{''.join(rows)}</table>"
+        f"{''.join(sections)}<p class='note'>Rubric {e(fb.rubric_version)}. Practice feedback, not clinical advice.</p>"
+        "</body></html>"
+    )
+
+
+def radar_svg(scores: dict[str, int], size: int = 320) -> str:
+    """An inline SVG radar of the six scores with the strong-band line at 3."""
+    import math
+
+    c = size / 2
+    radius = size / 2 - 50
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / len(DIMENSION_IDS)
+        return c + radius * value / 4 * math.cos(angle), c + radius * value / 4 * math.sin(angle)
+
+    def poly(values: list[float], style: str) -> str:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in enumerate(values)))
+        return f"<polygon points='{pts}' {style}/>"
+
+    grid = "".join(poly([lvl] * 6, "fill='none' stroke='#e5e7eb'") for lvl in (1, 2, 4))
+    strong = poly([3] * 6, "fill='none' stroke='#16a34a' stroke-dasharray='4 3'")
+    you = poly([float(scores[d]) for d in DIMENSION_IDS], "fill='rgba(37,99,235,.25)' stroke='#2563eb' stroke-width='2'")
+    labels = []
+    for i, d in enumerate(DIMENSION_IDS):
+        x, y = point(i, 4.9)
+        labels.append(f"<text x='{x:.0f}' y='{y:.0f}' font-size='12' text-anchor='middle'>{d} {scores[d]}</text>")
+    return (
+        f"<svg role='img' aria-label='Scores by dimension' width='{size}' height='{size}' viewBox='0 0 {size} {size}'>"
+        f"{grid}{strong}{you}{''.join(labels)}</svg>"
+    )

@@ -1,0 +1,410 @@
+"""One interview, start to feedback. The terminal, the browser and the simulations all drive this.
+
+Every candidate message is written to disk before anything else happens, so a model failure or a
+crash never loses an answer. The engine's position lives in the transcript, so a session can be
+rebuilt from the saved file and carry on.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agents.config import Mode, Settings
+from agents.errors import ModelUnavailableError
+from agents.feedback import Feedback
+from agents.interviewer import Interviewer, question_markdown
+from agents.judges import OfflineJudge, answers_of, get_analyzer
+from agents.llm import ModelGateway
+from agents.prompt_library import PromptLibrary
+from agents.scenarios import Scenario, Setting, choose_scenarios
+from agents.store import TranscriptStore
+from agents.transcript import InterviewConfig, Role, Status, Transcript, Turn, TurnKind
+
+REALISTIC_TOTAL_SECONDS = 20 * 60
+
+
+class Phase:
+    """Where the interview stands (stored in transcript.state["phase"])."""
+
+    NOT_STARTED = "not_started"
+    AWAITING_ANSWER = "awaiting_answer"
+    AWAITING_PROBE_ANSWER = "awaiting_probe_answer"
+    AWAITING_CONSISTENCY = "awaiting_consistency"
+    FINISHED = "finished"
+
+
+@dataclass
+class MessageStarted:
+    """An interviewer message begins; tokens follow."""
+
+    kind: TurnKind
+    scenario_id: str | None = None
+    progress: tuple[int, int] | None = None
+    time_guide_seconds: int | None = None
+
+
+@dataclass
+class Token:
+    """A piece of the interviewer's current message."""
+
+    text: str
+
+
+@dataclass
+class MessageDone:
+    """The message is complete and saved; `turn.text` is authoritative (replaces streamed text)."""
+
+    turn: Turn
+
+
+@dataclass
+class Notice:
+    """A note for the candidate that is not part of the interview (e.g. an answer was cut)."""
+
+    text: str
+
+
+Event = MessageStarted | Token | MessageDone | Notice
+
+
+class Judge(Protocol):
+    """Anything that turns a transcript into feedback."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def evaluate(self, transcript: Transcript) -> Feedback: ...
+
+
+@dataclass
+class EngineParts:
+    """What a session needs, built once per configuration."""
+
+    settings: Settings
+    library: PromptLibrary
+    store: TranscriptStore
+    interviewer_gateway: ModelGateway | None = None
+    judge: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def make_judge(settings: Settings, library: PromptLibrary, mode: str | None = None) -> Judge:
+    """The judge chosen by configuration: offline, or a model judge (mock or real) with fallback."""
+    chosen = mode or ("offline" if settings.mode is Mode.OFFLINE else "llm")
+    if chosen == "offline":
+        return OfflineJudge(library)
+    from agents.llm_judge import LLMJudge
+
+    return LLMJudge(settings, library)
+
+
+def make_interviewer_gateway(settings: Settings) -> ModelGateway | None:
+    """The interviewer's model, or None in offline mode."""
+    if settings.mode is Mode.OFFLINE:
+        return None
+    return ModelGateway(settings, "interviewer")
+
+
+class InterviewSession:
+    """Drives one interview. Create with `new` or `resume`; feed answers with `respond`."""
+
+    def __init__(
+        self,
+        transcript: Transcript,
+        *,
+        settings: Settings,
+        library: PromptLibrary,
+        store: TranscriptStore,
+        gateway: ModelGateway | None = None,
+        judge: Judge | None = None,
+    ) -> None:
+        self.transcript = transcript
+        self.settings = settings
+        self.library = library
+        self.store = store
+        seed = transcript.config.seed
+        self.rng = random.Random(seed if seed is not None else transcript.id)
+        self.interviewer = Interviewer(library, get_analyzer(library), gateway=gateway, rng=self.rng)
+        self.judge = judge or make_judge(settings, library)
+        self.feedback: Feedback | None = None
+        self.transcript.state.setdefault("phase", Phase.NOT_STARTED)
+
+    # ----- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def new(
+        cls,
+        config: InterviewConfig,
+        *,
+        settings: Settings,
+        library: PromptLibrary,
+        store: TranscriptStore,
+        owner: str | None = None,
+        gateway: ModelGateway | None = None,
+        judge: Judge | None = None,
+    ) -> InterviewSession:
+        """A fresh interview with scenarios chosen for the profession and setting."""
+        transcript = Transcript(config=config, owner=owner)
+        rng = random.Random(config.seed if config.seed is not None else transcript.id)
+        setting = Setting(config.setting) if config.setting else None
+        chosen = choose_scenarios(
+            library.scenarios, count=config.scenario_count, profession=config.profession, setting=setting, rng=rng
+        )
+        transcript.scenario_ids = [s.id for s in chosen]
+        transcript.rubric_version = library.rubric.version
+        transcript.prompt_versions = library.versions()
+        if gateway is None:
+            gateway = make_interviewer_gateway(settings)
+        judge = judge or make_judge(settings, library)
+        transcript.models = {
+            "mode": settings.mode.value,
+            "interviewer": gateway.model_name if gateway else "offline",
+            "judge": judge.name,
+        }
+        session = cls(transcript, settings=settings, library=library, store=store, gateway=gateway, judge=judge)
+        store.save(transcript)
+        return session
+
+    @classmethod
+    def resume(
+        cls,
+        transcript: Transcript,
+        *,
+        settings: Settings,
+        library: PromptLibrary,
+        store: TranscriptStore,
+        gateway: ModelGateway | None = None,
+        judge: Judge | None = None,
+    ) -> InterviewSession:
+        """Carry on an interview from its saved transcript."""
+        if gateway is None:
+            gateway = make_interviewer_gateway(settings)
+        return cls(transcript, settings=settings, library=library, store=store, gateway=gateway, judge=judge)
+
+    # ----- state helpers --------------------------------------------------------------------
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Engine position, persisted inside the transcript."""
+        return self.transcript.state
+
+    @property
+    def phase(self) -> str:
+        """Current phase (see Phase)."""
+        return str(self.state.get("phase", Phase.NOT_STARTED))
+
+    @property
+    def finished(self) -> bool:
+        """True once the interview has ended (completed or ended early)."""
+        return self.phase == Phase.FINISHED
+
+    @property
+    def position(self) -> int:
+        """Index of the current scenario."""
+        return int(self.state.get("position", 0))
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """The interview's scenarios, in order."""
+        return [self.library.scenario(sid) for sid in self.transcript.scenario_ids]
+
+    @property
+    def current_scenario(self) -> Scenario | None:
+        """The scenario being discussed, if any."""
+        if self.phase in (Phase.AWAITING_ANSWER, Phase.AWAITING_PROBE_ANSWER) and self.position < len(self.scenarios):
+            return self.scenarios[self.position]
+        return None
+
+    def time_guide(self) -> int | None:
+        """Suggested seconds per answer in realistic mode."""
+        if self.transcript.config.timing != "realistic":
+            return None
+        per = self.transcript.config.scenario_count * (1 + self.transcript.config.max_probes) + 1
+        return max(60, REALISTIC_TOTAL_SECONDS // per)
+
+    def _save(self) -> None:
+        self.store.save(self.transcript)
+
+    async def _say(
+        self,
+        text: str | AsyncIterator[str],
+        kind: TurnKind,
+        *,
+        scenario_id: str | None = None,
+        probe_target: str | None = None,
+        fallback: str | None = None,
+        progress: tuple[int, int] | None = None,
+    ) -> AsyncIterator[Event]:
+        yield MessageStarted(kind, scenario_id, progress, self.time_guide())
+        if isinstance(text, str):
+            final = text
+            for piece in _chunks(text):
+                yield Token(piece)
+        else:
+            pieces: list[str] = []
+            try:
+                async for piece in text:
+                    pieces.append(piece)
+                    yield Token(piece)
+                final = "".join(pieces).strip()
+            except ModelUnavailableError:
+                final = fallback or ""
+            if not final:
+                final = fallback or ""
+        turn = self.transcript.add_turn(
+            Role.INTERVIEWER, final, kind, scenario_id=scenario_id, probe_target=probe_target
+        )
+        self._save()
+        yield MessageDone(turn)
+
+    # ----- the interview --------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Event]:
+        """Introduce the interview and ask the first question (or re-ask the pending one on resume)."""
+        if self.phase != Phase.NOT_STARTED:
+            async for ev in self.repeat_pending():
+                yield ev
+            return
+        count = len(self.transcript.scenario_ids)
+        script = self.library.interviewer
+        intro = script.intro.replace("$count", str(count)).strip() + "\n\n_" + script.disclaimer.strip() + "_"
+        async for ev in self._say(intro, TurnKind.INTRO):
+            yield ev
+        self.state.update(phase=Phase.AWAITING_ANSWER, position=0, probes_used=0, probed=[])
+        async for ev in self._ask_current():
+            yield ev
+
+    async def repeat_pending(self) -> AsyncIterator[Event]:
+        """On resume: nothing is said again; the last interviewer turn stands. Emits nothing."""
+        return
+        yield  # pragma: no cover - makes this an async generator
+
+    def pending_question(self) -> Turn | None:
+        """The interviewer's last message, which the candidate has not answered yet (if any)."""
+        for turn in reversed(self.transcript.turns):
+            if turn.role is Role.CANDIDATE:
+                return None
+            if turn.kind in (TurnKind.QUESTION, TurnKind.PROBE, TurnKind.CONSISTENCY, TurnKind.REFUSAL):
+                return turn
+        return None
+
+    async def _ask_current(self) -> AsyncIterator[Event]:
+        scenario = self.scenarios[self.position]
+        total = len(self.scenarios)
+        text = question_markdown(scenario, self.position + 1, total, self.library)
+        async for ev in self._say(
+            text, TurnKind.QUESTION, scenario_id=scenario.id, progress=(self.position + 1, total)
+        ):
+            yield ev
+
+    def _scenario_answers(self, scenario_id: str) -> list[tuple[int, str, str]]:
+        keep = {t.index for t in self.transcript.turns if t.scenario_id == scenario_id and t.role is Role.CANDIDATE}
+        return [a for a in answers_of(self.transcript) if a[0] in keep]
+
+    async def respond(self, text: str) -> AsyncIterator[Event]:
+        """Record the candidate's message (saved at once), then say what comes next."""
+        text = text or ""
+        limit = self.settings.coach_max_answer_chars
+        scenario = self.current_scenario
+        turn = self.transcript.add_turn(
+            Role.CANDIDATE,
+            text,
+            TurnKind.ANSWER,
+            scenario_id=scenario.id if scenario else None,
+            truncated=len(text) > limit,
+        )
+        self._save()
+        if turn.truncated:
+            yield Notice(
+                f"Your answer is {len(text):,} characters; it is saved in full, but the judge reads the first "
+                f"{limit:,}. Real screens reward concise, structured answers."
+            )
+        if self.finished:
+            return
+        if not text.strip():
+            async for ev in self._say(self.library.interviewer.empty_answer, TurnKind.REFUSAL):
+                yield ev
+            return
+        if self.interviewer.is_meta_request(text):
+            line = self.rng.choice(self.library.interviewer.stay_in_role)
+            async for ev in self._say(line, TurnKind.REFUSAL, scenario_id=scenario.id if scenario else None):
+                yield ev
+            return
+
+        if self.phase == Phase.AWAITING_CONSISTENCY:
+            async for ev in self._finish(Status.COMPLETED):
+                yield ev
+            return
+
+        assert scenario is not None
+        skip = self.interviewer.is_skip(text)
+        probes_used = int(self.state.get("probes_used", 0))
+        probed: list[str] = list(self.state.get("probed", []))
+        target = None
+        if not skip and probes_used < self.transcript.config.max_probes:
+            target = self.interviewer.policy.choose(self._scenario_answers(scenario.id), probed)
+        if target is not None:
+            self.state.update(phase=Phase.AWAITING_PROBE_ANSWER, probes_used=probes_used + 1, probed=[*probed, target])
+            config = self.transcript.config
+            stream = self.interviewer.phrase_probe(
+                scenario, target, text, config.profession or "doctor", config.setting or scenario.setting.value
+            )
+            async for ev in self._say(
+                stream,
+                TurnKind.PROBE,
+                scenario_id=scenario.id,
+                probe_target=target,
+                fallback=self.interviewer.probe_text(scenario, target),
+            ):
+                yield ev
+            return
+
+        async for ev in self._advance():
+            yield ev
+
+    async def _advance(self) -> AsyncIterator[Event]:
+        nxt = self.position + 1
+        if nxt < len(self.scenarios):
+            self.state.update(phase=Phase.AWAITING_ANSWER, position=nxt, probes_used=0, probed=[])
+            async for ev in self._ask_current():
+                yield ev
+            return
+        if len(self.scenarios) >= 2 and not self.state.get("consistency_done"):
+            earlier, later = self.scenarios[0], self.scenarios[-1]
+            template = self.rng.choice(self.library.interviewer.consistency_questions)
+            text = template.replace("$earlier_title", earlier.title).replace("$later_title", later.title)
+            self.state.update(phase=Phase.AWAITING_CONSISTENCY, consistency_done=True, position=nxt)
+            async for ev in self._say(text, TurnKind.CONSISTENCY):
+                yield ev
+            return
+        async for ev in self._finish(Status.COMPLETED):
+            yield ev
+
+    async def _finish(self, status: Status) -> AsyncIterator[Event]:
+        self.state["phase"] = Phase.FINISHED
+        self.transcript.status = status
+        async for ev in self._say(self.library.interviewer.closing, TurnKind.CLOSING):
+            yield ev
+
+    async def end_early(self) -> AsyncIterator[Event]:
+        """Stop now; feedback will cover what was answered."""
+        if self.finished:
+            return
+        async for ev in self._finish(Status.ENDED_EARLY):
+            yield ev
+
+    async def evaluate(self) -> Feedback:
+        """Judge the transcript (model judge with labelled fallback, or offline) and save the feedback."""
+        feedback = await self.judge.evaluate(self.transcript)
+        feedback.source = feedback.source or f"interview {self.transcript.id}"
+        self.feedback = feedback
+        self.store.save_feedback(self.transcript.id, feedback)
+        return feedback
+
+
+def _chunks(text: str, size: int = 24) -> list[str]:
+    # Scripted text is streamed in small pieces so every mode looks and behaves the same.
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]

@@ -1,0 +1,1 @@
+"""Offline eval suites: the judge against labelled transcripts, the interviewer against personas."""

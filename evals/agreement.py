@@ -1,0 +1,81 @@
+"""Agreement between a judge's verdicts and reference labels, per dimension and per criterion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from agents.rubric import CRITERION_IDS, DIMENSION_IDS, compute_band
+from evals.dataset import scores_from
+from evals.metrics import (
+    confusion,
+    exact_agreement,
+    macro_f1,
+    mean_signed_bias,
+    pearson,
+    precision_recall_f1,
+    quadratic_weighted_kappa,
+    spearman,
+    within_one,
+)
+
+BANDS = ("strong", "borderline", "needs_work")
+
+
+def _clean(x: float) -> float | None:
+    return None if x != x else round(x, 4)  # NaN -> None for JSON
+
+
+def agreement(
+    predicted: Sequence[dict[str, bool]],
+    reference: Sequence[dict[str, bool]],
+    lengths: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """All agreement figures between two labellings of the same transcripts (same order)."""
+    if len(predicted) != len(reference):
+        raise ValueError("predicted and reference must cover the same transcripts")
+    p_scores = [scores_from(p) for p in predicted]
+    r_scores = [scores_from(r) for r in reference]
+    dims: dict[str, Any] = {}
+    for d in DIMENSION_IDS:
+        ps = [s[d] for s in p_scores]
+        rs = [s[d] for s in r_scores]
+        dims[d] = {
+            "qwk": _clean(quadratic_weighted_kappa(ps, rs)),
+            "spearman": _clean(spearman(ps, rs)),
+            "exact": _clean(exact_agreement(ps, rs)),
+            "within_one": _clean(within_one(ps, rs)),
+            "bias": _clean(mean_signed_bias(ps, rs)),
+        }
+    crits: dict[str, Any] = {}
+    f1s = []
+    for c in CRITERION_IDS:
+        pv = [p[c] for p in predicted]
+        rv = [r[c] for r in reference]
+        prec, rec, f1 = precision_recall_f1(pv, rv)
+        mf1 = macro_f1(pv, rv)
+        f1s.append(mf1)
+        crits[c] = {
+            "precision": _clean(prec),
+            "recall": _clean(rec),
+            "f1": _clean(f1),
+            "macro_f1": _clean(mf1),
+            "accuracy": _clean(sum(1 for a, b in zip(pv, rv, strict=True) if a == b) / len(pv)),
+            "support": sum(rv),
+        }
+    p_bands = [compute_band(s).value for s in p_scores]
+    r_bands = [compute_band(s).value for s in r_scores]
+    qwks = [dims[d]["qwk"] for d in DIMENSION_IDS if dims[d]["qwk"] is not None]
+    out: dict[str, Any] = {
+        "n": len(predicted),
+        "mean_qwk": _clean(sum(qwks) / len(qwks)) if qwks else None,
+        "band_accuracy": _clean(sum(1 for a, b in zip(p_bands, r_bands, strict=True) if a == b) / len(p_bands)),
+        "band_confusion": confusion(p_bands, r_bands, BANDS),
+        "macro_f1": _clean(sum(f1s) / len(f1s)),
+        "dimensions": dims,
+        "criteria": crits,
+    }
+    if lengths is not None:
+        totals = [float(sum(s.values())) for s in p_scores]
+        out["length_score_correlation"] = _clean(pearson([float(x) for x in lengths], totals))
+    return out

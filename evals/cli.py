@@ -1,0 +1,52 @@
+"""`coach eval ...` argument parsing and dispatch."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from agents.config import Settings
+from evals.dataset import DEFAULT_DATASET
+
+
+def add_eval_parser(sub: Any) -> None:
+    """Register `coach eval judge` and `coach eval interviewer`."""
+    e = sub.add_parser("eval", help="offline eval suites")
+    esub = e.add_subparsers(dest="suite", required=True)
+
+    j = esub.add_parser("judge", help="measure a judge against labelled transcripts")
+    j.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    j.add_argument("--judge", choices=["offline", "llm"], default="offline")
+    j.add_argument("--repeats", type=int, default=1)
+    j.add_argument("--concurrency", type=int, default=4)
+    j.add_argument("--no-cache", action="store_true", help="bypass the model-call cache")
+    j.add_argument("--no-metamorphic", action="store_true", help="skip the metamorphic suites")
+    j.add_argument("--out", type=Path, default=None, help="folder for results JSON and HTML report")
+    j.add_argument("--baseline", type=Path, default=None, help="a previous results JSON to compare with")
+    j.add_argument("--max-regression", type=float, default=0.05, help="allowed drop per metric vs baseline")
+    j.add_argument("--min-qwk", type=float, default=None)
+    j.add_argument("--min-band-accuracy", type=float, default=None)
+    j.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    i = esub.add_parser("interviewer", help="run simulated candidates against the interviewer")
+    i.add_argument("--personas", type=Path, default=None)
+    i.add_argument("--scenarios", type=int, default=3)
+    i.add_argument("--concurrency", type=int, default=4)
+    i.add_argument("--no-cache", action="store_true")
+    i.add_argument("--out", type=Path, default=None)
+    i.add_argument("--baseline", type=Path, default=None)
+    i.add_argument("--max-regression", type=float, default=0.05)
+    i.add_argument("--min-probe-accuracy", type=float, default=None)
+    i.add_argument("--quiet", action="store_true")
+
+
+async def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Run the chosen suite; exit non-zero on a threshold or baseline regression."""
+    if args.suite == "judge":
+        from evals.judge_suite import run_judge_suite
+
+        return await run_judge_suite(args, settings, out, err)
+    from evals.interviewer_suite import run_interviewer_suite
+
+    return await run_interviewer_suite(args, settings, out, err)

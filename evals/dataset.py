@@ -1,0 +1,108 @@
+"""Labelled transcript sets: a folder (transcripts + labels JSONL) or one JSONL with the text inside."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from agents.errors import TranscriptError
+from agents.rubric import CRITERION_IDS, DIMENSION_IDS, Band, compute_band
+from agents.transcript import Transcript, load_transcript, parse_transcript_text
+
+DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "judge_v1"
+
+
+@dataclass
+class LabelledSample:
+    """One transcript with per-criterion labels (and, when present, a second labelling)."""
+
+    id: str
+    transcript: Transcript
+    labels: dict[str, bool]
+    second: dict[str, bool] | None
+    archetype: str
+
+    @property
+    def scores(self) -> dict[str, int]:
+        """Dimension scores implied by the labels."""
+        return scores_from(self.labels)
+
+    @property
+    def band(self) -> Band:
+        """Band implied by the labels."""
+        return compute_band(self.scores)
+
+
+def scores_from(labels: dict[str, bool]) -> dict[str, int]:
+    """Count met criteria per dimension."""
+    return {d: sum(1 for i in range(1, 5) if labels[f"{'SBJUCF'[k]}{i}"]) for k, d in enumerate(DIMENSION_IDS)}
+
+
+def _labels(raw: object, where: str) -> dict[str, bool]:
+    if not isinstance(raw, dict):
+        raise TranscriptError(where, "'labels' must be an object of criterion id -> 0/1")
+    missing = [c for c in CRITERION_IDS if c not in raw]
+    if missing:
+        raise TranscriptError(where, f"labels lack criteria {missing}")
+    bad = [c for c in CRITERION_IDS if raw[c] not in (0, 1, True, False)]
+    if bad:
+        raise TranscriptError(where, f"labels for {bad} must be 0 or 1")
+    return {c: bool(raw[c]) for c in CRITERION_IDS}
+
+
+def _read_jsonl(path: Path) -> list[dict[str, object]]:
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(str(path), f"not valid JSON ({exc.msg})", lineno) from exc
+        if not isinstance(row, dict) or "id" not in row:
+            raise TranscriptError(str(path), "each line must be an object with an 'id'", lineno)
+        rows.append(row)
+    return rows
+
+
+def load_dataset(path: Path = DEFAULT_DATASET) -> list[LabelledSample]:
+    """Load a labelled set.
+
+    A folder holds `labels.jsonl` (and optionally `labels_second.jsonl`), whose rows name their
+    transcript with `file` relative to the folder. A `.jsonl` file holds rows that either embed the
+    transcript text under `transcript` or name a `file` relative to the JSONL's folder.
+    """
+    if path.is_dir():
+        labels_path = path / "labels.jsonl"
+        second_path = path / "labels_second.jsonl"
+        base = path
+    else:
+        labels_path = path
+        second_path = path.with_name(path.stem + "_second.jsonl")
+        base = path.parent
+    if not labels_path.exists():
+        raise TranscriptError(str(labels_path), "labels file not found")
+    rows = _read_jsonl(labels_path)
+    second_rows = {str(r["id"]): r for r in _read_jsonl(second_path)} if second_path.exists() else {}
+    samples = []
+    for row in rows:
+        sid = str(row["id"])
+        where = f"{labels_path} (id {sid})"
+        if isinstance(row.get("transcript"), str):
+            transcript = parse_transcript_text(str(row["transcript"]), sid)
+        elif isinstance(row.get("file"), str):
+            transcript = load_transcript(base / str(row["file"]))
+        else:
+            raise TranscriptError(where, "row needs 'transcript' text or a 'file' path")
+        second = _labels(second_rows[sid]["labels"], f"{second_path} (id {sid})") if sid in second_rows else None
+        samples.append(
+            LabelledSample(
+                id=sid,
+                transcript=transcript,
+                labels=_labels(row.get("labels"), where),
+                second=second,
+                archetype=str(row.get("archetype") or row.get("style") or "unknown"),
+            )
+        )
+    return samples
