@@ -20,7 +20,7 @@ from agents.rubric import Rubric
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9*•-])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[^a-z])|\n+")
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?)\s*\S", re.I)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOPWORDS = frozenset(

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     coach_max_answer_chars: int = Field(default=6000, gt=100, description="Answers longer than this are cut.")
     coach_local_only: bool = Field(default=False, description="Refuse to send any text to a model provider.")
     coach_cache_dir: Path | None = Field(default=None, description="Eval model-call cache (default: data dir).")
+    coach_auth_users: SecretStr | None = Field(
+        default=None, description="Turn on password login: 'alice:password1,bob:password2'."
+    )
+    coach_database_url: SecretStr | None = Field(
+        default=None, description="Chat history database (SQLAlchemy async URL); default SQLite in the data dir."
+    )
 
     openai_api_key: SecretStr | None = Field(default=None, description="Key for the OpenAI-compatible endpoint.")
     openai_base_url: str | None = Field(default=None, description="Base URL of the OpenAI-compatible endpoint.")

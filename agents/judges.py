@@ -22,14 +22,17 @@ _SPACE = re.compile(r"\s+")
 
 
 def answers_of(transcript: Transcript) -> list[tuple[int, str, str]]:
-    """(turn index, answer text, the interviewer's words just before it) for each candidate turn."""
+    """(turn index, answer text, everything the interviewer said before it) for each candidate turn.
+
+    The interviewer's words are kept so that an answer restating any earlier question earns nothing.
+    """
     out: list[tuple[int, str, str]] = []
-    last_asked = ""
+    asked: list[str] = []
     for turn in transcript.turns:
         if turn.role is Role.INTERVIEWER:
-            last_asked = turn.text
+            asked.append(turn.text)
         else:
-            out.append((turn.index, turn.text, last_asked))
+            out.append((turn.index, turn.text, "\n\n".join(asked)))
     return out
 
 

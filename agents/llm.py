@@ -85,7 +85,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
 
 def make_wait(max_wait: float) -> Callable[[RetryCallState], float]:
     """Exponential backoff with jitter, or the server's Retry-After when it sends one; capped."""
-    backoff = wait_exponential_jitter(initial=0.5, max=max_wait, jitter=0.5)
+    backoff = wait_exponential_jitter(multiplier=0.5, max=max_wait, jitter=0.5)
 
     def wait(state: RetryCallState) -> float:
         if max_wait <= 0:

@@ -118,8 +118,9 @@ class LLMJudge:
             f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria
         )
         schema = json.dumps(ModelJudgement.model_json_schema())
+        # The system prompt carries no per-run value, so providers can cache it across calls.
         sys_text = self.library.template("judge_system").render(
-            fence=fence, rubric_version=rubric.version, criteria=criteria, schema=schema
+            rubric_version=rubric.version, criteria=criteria, schema=schema
         )
         user_text = self.library.template("judge_user").render(
             fence=fence, transcript=render_transcript(transcript, self.redactor)

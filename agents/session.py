@@ -22,6 +22,7 @@ from agents.prompt_library import PromptLibrary
 from agents.scenarios import Scenario, Setting, choose_scenarios
 from agents.store import TranscriptStore
 from agents.transcript import InterviewConfig, Role, Status, Transcript, Turn, TurnKind
+from agents.ui import mode_line
 
 REALISTIC_TOTAL_SECONDS = 20 * 60
 
@@ -270,7 +271,13 @@ class InterviewSession:
             return
         count = len(self.transcript.scenario_ids)
         script = self.library.interviewer
-        intro = script.intro.replace("$count", str(count)).strip() + "\n\n_" + script.disclaimer.strip() + "_"
+        intro = "\n\n".join(
+            [
+                script.intro.replace("$count", str(count)).strip(),
+                mode_line(self.settings),
+                "_" + script.disclaimer.strip() + "_",
+            ]
+        )
         async for ev in self._say(intro, TurnKind.INTRO):
             yield ev
         self.state.update(phase=Phase.AWAITING_ANSWER, position=0, probes_used=0, probed=[])

@@ -1,0 +1,160 @@
+"""Front-end–neutral pieces of the browser experience: the welcome text, choices and their
+mapping to an interview configuration, quick-start commands, the feedback chart, and which saved
+interview to resume. `app.py` only wires these into Chainlit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from agents.config import Mode, Settings
+from agents.feedback import Feedback
+from agents.rubric import DIMENSION_IDS
+from agents.scenarios import PROFESSIONS
+from agents.store import TranscriptStore
+from agents.transcript import InterviewConfig, Status, Transcript, utc_now
+
+PROFESSION_LABELS = {
+    "doctor": "Doctor / GP",
+    "nurse": "Nurse / ANP",
+    "pharmacist": "Pharmacist",
+    "physician_associate": "Physician associate",
+    "allied_health": "Allied health professional",
+    "clinical_researcher": "Clinical researcher",
+}
+SETTING_LABELS = {"uk": "UK (NHS)", "us": "US"}
+RESUME_WINDOW = timedelta(days=7)
+
+_QUICK = re.compile(
+    r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$", re.I
+)
+
+
+def mode_line(settings: Settings) -> str:
+    """Which mode the app is in and how to switch, in one short paragraph."""
+    if settings.mode is Mode.OFFLINE:
+        return (
+            "**Offline mode (rule-based).** No model is used: questions come from the scenario bank and the "
+            "judge is rule-based — it checks explicit wording, not clinical depth. To use a model, set "
+            "`OPENAI_API_KEY` (and `OPENAI_BASE_URL` for Azure, Ollama, vLLM, llama.cpp or LM Studio) and restart."
+        )
+    if settings.mode is Mode.MOCK:
+        return "**Mock mode.** A scripted test model answers; for development only."
+    return (
+        f"**Model mode.** Interviewer `{settings.interviewer_model}`, judge `{settings.judge_model}` "
+        f"at {settings.openai_base_url or 'the OpenAI API'}. Unset `OPENAI_API_KEY` and `OPENAI_BASE_URL` "
+        "for offline mode."
+    )
+
+
+def profile_description(settings: Settings, timing: str) -> str:
+    """What the welcome screen says for a profile: what is tested, how long, which mode."""
+    length = (
+        "Realistic: about 20 minutes, with a time guide for each answer, like the real platforms."
+        if timing == "realistic"
+        else "Practice: untimed — about 5 minutes per scenario."
+    )
+    return "\n\n".join(
+        [
+            "**Practise the AI-led screening interview for clinical AI training roles.** Scenario questions on the "
+            "real work, then a separate judge scores how *explicitly* you reasoned: the risk, who could be harmed, "
+            "why an answer is unsafe, when and how to escalate, what is missing — framed as what the AI should do.",
+            length,
+            mode_line(settings),
+            "Pick a starter or type *start*; ⚙ sets profession, UK/US, scenarios and follow-ups. "
+            "Drop a saved transcript to have it judged. Practice only, not clinical advice.",
+        ]
+    )
+
+
+def config_from_choices(choices: dict[str, Any], timing: str, seed: int | None = None) -> InterviewConfig:
+    """Turn the chat-settings values into an interview configuration (with safe defaults)."""
+    profession = choices.get("profession")
+    setting = choices.get("setting")
+    return InterviewConfig(
+        profession=profession if profession in PROFESSIONS else None,
+        setting=setting if setting in ("uk", "us") else None,
+        scenario_count=int(choices.get("scenarios") or 3),
+        max_probes=int(choices.get("probes") if choices.get("probes") is not None else 1),
+        timing="realistic" if timing == "realistic" else "practice",
+        seed=seed,
+    )
+
+
+@dataclass(frozen=True)
+class QuickStart:
+    """A starter: a label shown to the user and the choices it sets."""
+
+    label: str
+    profession: str
+    setting: str
+    scenarios: int
+
+    @property
+    def message(self) -> str:
+        """The chat message the starter sends."""
+        return f"Start interview: {self.profession}, {self.setting}, {self.scenarios} scenarios"
+
+
+QUICK_STARTS = [
+    QuickStart("Doctor · UK · 3 scenarios", "doctor", "uk", 3),
+    QuickStart("Nurse · UK · 3 scenarios", "nurse", "uk", 3),
+    QuickStart("Pharmacist · US · 3 scenarios", "pharmacist", "us", 3),
+    QuickStart("Quick practice · 1 scenario", "doctor", "uk", 1),
+]
+
+
+def parse_start_command(text: str) -> dict[str, Any] | None:
+    """Read 'Start interview: nurse, us, 2 scenarios' into choices; None if it is not a start command."""
+    m = _QUICK.match(text)
+    if not m:
+        return None
+    rest = m.group("rest").lower()
+    choices: dict[str, Any] = {}
+    for prof in PROFESSIONS:
+        if prof in rest or prof.replace("_", " ") in rest:
+            choices["profession"] = prof
+    if re.search(r"\bus\b", rest):
+        choices["setting"] = "us"
+    elif re.search(r"\buk\b", rest):
+        choices["setting"] = "uk"
+    n = re.search(r"(\d+)\s*scenario", rest)
+    if n:
+        choices["scenarios"] = max(1, min(12, int(n.group(1))))
+    return choices
+
+
+def scores_figure(feedback: Feedback) -> Any:
+    """Bar chart (a plotly Figure) of the six scores with the strong-band line at 3."""
+    import plotly.graph_objects as go
+
+    names = [feedback.dimensions[d].name for d in DIMENSION_IDS]
+    values = [feedback.scores[d] for d in DIMENSION_IDS]
+    colours = ["#16a34a" if v >= 3 else "#f59e0b" if v == 2 else "#dc2626" for v in values]
+    fig = go.Figure(
+        go.Bar(x=values, y=names, orientation="h", marker_color=colours, text=[f"{v}/4" for v in values],
+               textposition="outside", hovertemplate="%{y}: %{x}/4<extra></extra>")
+    )
+    fig.add_vline(x=3, line_dash="dash", line_color="#16a34a", annotation_text="strong ≥ 3",
+                  annotation_position="top")
+    fig.update_layout(
+        title=f"Band: {feedback.band.value.replace('_', ' ')}",
+        xaxis={"range": [0, 4.6], "dtick": 1, "title": "criteria met (0–4)"},
+        yaxis={"autorange": "reversed"},
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        height=340,
+    )
+    return fig
+
+
+def resumable(store: TranscriptStore, owner: str | None) -> Transcript | None:
+    """The most recent unfinished interview of this user (any local user when auth is off)."""
+    cutoff = utc_now() - RESUME_WINDOW
+    for t in store.list(owner=owner):
+        if t.status is Status.IN_PROGRESS and t.updated_at >= cutoff and t.state.get("phase") != "finished":
+            if owner is not None or t.owner is None:
+                return t
+    return None

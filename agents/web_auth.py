@@ -1,0 +1,57 @@
+"""Login and chat-history storage for the browser app (authentication is off unless configured)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from agents.config import Settings
+from agents.errors import ConfigurationError
+
+SCHEMA = Path(__file__).with_name("sql") / "chainlit_sqlite.sql"
+
+
+def auth_users(settings: Settings) -> dict[str, str]:
+    """Users from COACH_AUTH_USERS ('name:password,name2:password2'); empty means no login."""
+    if settings.coach_auth_users is None:
+        return {}
+    raw = settings.coach_auth_users.get_secret_value().strip()
+    users: dict[str, str] = {}
+    for pos, entry in enumerate(filter(None, (e.strip() for e in raw.split(","))), start=1):
+        name, sep, password = entry.partition(":")
+        if not sep or not name.strip() or not password:
+            raise ConfigurationError(f"COACH_AUTH_USERS entry {pos} must look like 'name:password'")
+        users[name.strip()] = password
+    return users
+
+
+def ensure_auth_secret(data_dir: Path) -> None:
+    """Chainlit signs logins with CHAINLIT_AUTH_SECRET; keep one in the data folder if none is set."""
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return
+    path = data_dir / ".auth_secret"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    os.environ["CHAINLIT_AUTH_SECRET"] = path.read_text().strip()
+
+
+def make_data_layer(settings: Settings) -> Any:
+    """SQLAlchemy data layer: COACH_DATABASE_URL when set, else SQLite in the data folder."""
+    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+
+    if settings.coach_database_url is not None:
+        return SQLAlchemyDataLayer(conninfo=settings.coach_database_url.get_secret_value())
+    path = (settings.coach_data_dir / "history.db").resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(SCHEMA.read_text(encoding="utf-8"))
+    finally:
+        con.close()
+    return SQLAlchemyDataLayer(conninfo=f"sqlite+aiosqlite:///{path}")
