@@ -168,8 +168,16 @@ class Analyzer:
         self.sentence_rules = self._rules(lexicon.get("sentence_rules") or {}, "sentence_rules")
         self.near_rules = self._rules(lexicon.get("near_miss") or {}, "near_miss")
         self.probe_priority: list[str] = list(lexicon.get("probe_priority") or [])
+        self.answer_rules: dict[str, tuple[re.Pattern[str], list[list[str]]]] = {}
+        for crit, spec in (lexicon.get("answer_to_question") or {}).items():
+            if not isinstance(spec, dict) or "question" not in spec or "answer" not in spec:
+                raise DataError(f"analyzer lexicon answer_to_question.{crit}: needs 'question' and 'answer'")
+            question = _compile([str(spec["question"])], f"answer_to_question.{crit}")
+            self.answer_rules[str(crit)] = (question, self._rules({crit: spec["answer"]}, "answer_to_question")[crit])
         known = set(rubric.criterion_ids)
-        unknown = [c for c in [*self.sentence_rules, *self.near_rules, *self.probe_priority] if c not in known]
+        unknown = [
+            c for c in [*self.sentence_rules, *self.near_rules, *self.probe_priority, *self.answer_rules] if c not in known
+        ]
         if unknown:
             raise DataError(f"analyzer lexicon names unknown criteria {unknown}")
 
@@ -189,15 +197,16 @@ class Analyzer:
 
     # ----- sentence preparation -------------------------------------------------------------
 
-    def sentences(self, answers: Sequence[tuple[int, str, str]]) -> tuple[list[Sentence], list[str]]:
+    def sentences(self, answers: Sequence[tuple[int, str, str, str]]) -> tuple[list[Sentence], list[str]]:
         """Split answers into sentences and mark the ones that earn nothing.
 
-        `answers` holds (turn index, answer text, preceding interviewer text) per candidate turn.
+        `answers` holds (turn index, answer text, interviewer text so far, the question just asked)
+        per candidate turn.
         """
         out: list[Sentence] = []
         flags: list[str] = []
         seen: set[str] = set()
-        for answer_no, (turn, text, asked) in enumerate(answers):
+        for answer_no, (turn, text, asked, _last) in enumerate(answers):
             asked_words = set(_content_words(normalise(asked, self.confusables)))
             after_injection = False
             for start, end in split_sentences(text):
@@ -241,13 +250,21 @@ class Analyzer:
     def _matches(self, rules: list[list[str]], norm: str) -> bool:
         return any(all(self.lex.hit(name, norm) for name in rule) for rule in rules)
 
-    def analyze_answers(self, answers: Sequence[tuple[int, str, str]]) -> Analysis:
-        """Analyze candidate answers given as (turn index, text, preceding interviewer text)."""
+    def analyze_answers(self, answers: Sequence[tuple[int, str, str, str]]) -> Analysis:
+        """Analyze candidate answers given as (turn index, text, interviewer text so far, last question)."""
         sents, flags = self.sentences(answers)
         live = [s for s in sents if s.excluded is None]
+        asked_last = {no: normalise(a[3], self.confusables) for no, a in enumerate(answers)}
         findings: dict[str, Finding] = {}
         for crit, rules in self.sentence_rules.items():
             hits = [s for s in live if self._matches(rules, s.norm)]
+            if crit in self.answer_rules:
+                question, answer_rules = self.answer_rules[crit]
+                hits += [
+                    s
+                    for s in live
+                    if question.search(asked_last[s.answer_no]) and self._matches(answer_rules, s.norm) and s not in hits
+                ]
             findings[crit] = Finding(
                 crit,
                 bool(hits),

@@ -57,7 +57,7 @@ class ProbePolicy:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
 
-    def missing(self, answers: Sequence[tuple[int, str, str]]) -> list[str]:
+    def missing(self, answers: Sequence[tuple[int, str, str, str]]) -> list[str]:
         """Criteria in probe-priority order that these answers did not state explicitly."""
         analysis = self.analyzer.analyze_answers(answers)
         # Cross-answer criteria (consistency) are for the consistency question, not a probe.
@@ -67,7 +67,7 @@ class ProbePolicy:
             if not c.startswith("C") and not analysis.findings[c].met
         ]
 
-    def choose(self, answers: Sequence[tuple[int, str, str]], already: Sequence[str]) -> str | None:
+    def choose(self, answers: Sequence[tuple[int, str, str, str]], already: Sequence[str]) -> str | None:
         """The criterion to probe next, or None when nothing important is missing."""
         for crit in self.missing(answers):
             if crit not in already:

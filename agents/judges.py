@@ -21,18 +21,19 @@ from agents.transcript import Role, Transcript
 _SPACE = re.compile(r"\s+")
 
 
-def answers_of(transcript: Transcript) -> list[tuple[int, str, str]]:
-    """(turn index, answer text, everything the interviewer said before it) for each candidate turn.
+def answers_of(transcript: Transcript) -> list[tuple[int, str, str, str]]:
+    """(turn index, answer, everything the interviewer said before it, the question just asked).
 
-    The interviewer's words are kept so that an answer restating any earlier question earns nothing.
+    The interviewer's words are kept so that an answer restating any earlier question earns nothing,
+    and so that a short reply to a direct question ("Who could be harmed?") is read in its context.
     """
-    out: list[tuple[int, str, str]] = []
+    out: list[tuple[int, str, str, str]] = []
     asked: list[str] = []
     for turn in transcript.turns:
         if turn.role is Role.INTERVIEWER:
             asked.append(turn.text)
         else:
-            out.append((turn.index, turn.text, "\n\n".join(asked)))
+            out.append((turn.index, turn.text, "\n\n".join(asked), asked[-1] if asked else ""))
     return out
 
 

@@ -307,7 +307,7 @@ class InterviewSession:
         ):
             yield ev
 
-    def _scenario_answers(self, scenario_id: str) -> list[tuple[int, str, str]]:
+    def _scenario_answers(self, scenario_id: str) -> list[tuple[int, str, str, str]]:
         keep = {t.index for t in self.transcript.turns if t.scenario_id == scenario_id and t.role is Role.CANDIDATE}
         return [a for a in answers_of(self.transcript) if a[0] in keep]
 
