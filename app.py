@@ -122,7 +122,9 @@ def _settings_widgets(current: dict[str, Any]) -> list[Any]:
             initial_value=current.get("setting", "uk"),
         ),
         Slider(id="scenarios", label="Scenarios", initial=current.get("scenarios", 3), min=1, max=6, step=1),
-        Slider(id="probes", label="Follow-up probes per scenario", initial=current.get("probes", 1), min=0, max=2, step=1),
+        Slider(
+            id="probes", label="Follow-up probes per scenario", initial=current.get("probes", 1), min=0, max=2, step=1
+        ),
     ]
 
 
@@ -234,10 +236,15 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
             mime="application/json",
             display="inline",
         ),
-        cl.File(name=f"{stem}-report.md", content=to_markdown(feedback).encode("utf-8"), mime="text/markdown",
-                display="inline"),
-        cl.File(name=f"{stem}-report.html", content=to_html(feedback).encode("utf-8"), mime="text/html",
-                display="inline"),
+        cl.File(
+            name=f"{stem}-report.md",
+            content=to_markdown(feedback).encode("utf-8"),
+            mime="text/markdown",
+            display="inline",
+        ),
+        cl.File(
+            name=f"{stem}-report.html", content=to_html(feedback).encode("utf-8"), mime="text/html", display="inline"
+        ),
     ]
     await cl.Message(content=to_markdown(feedback), elements=elements, actions=[_new_action()]).send()
 
@@ -252,9 +259,11 @@ async def _replay_uploads(elements: list[Any]) -> None:
                 raise TranscriptError(name, "the upload arrived without its file")
             transcript = load_transcript(Path(path), source=name)
         except TranscriptError as exc:
-            await cl.Message(content=f"⚠️ **Could not read {name}.** {exc.problem}"
-                             f"{f' (line {exc.line})' if exc.line else ''}.\n\nA transcript is our JSON "
-                             "download, or plain text whose blocks start with `Interviewer:` or `Candidate:`.").send()
+            await cl.Message(
+                content=f"⚠️ **Could not read {name}.** {exc.problem}"
+                f"{f' (line {exc.line})' if exc.line else ''}.\n\nA transcript is our JSON "
+                "download, or plain text whose blocks start with `Interviewer:` or `Candidate:`."
+            ).send()
             continue
         async with cl.Step(name="Judge", type="tool", show_input=False) as step:
             step.input = f"Replaying {name}"
@@ -320,4 +329,3 @@ async def on_new(action: cl.Action) -> None:
         session.transcript.state["phase"] = "finished"
         STORE.save(session.transcript)
     await _start_interview({})
-

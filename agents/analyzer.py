@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from agents.errors import DataError
@@ -21,12 +22,16 @@ from agents.rubric import Rubric
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[^a-z])|\n+")
-_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?)\s*\S", re.I)
+_LIST_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?)\s*\S", re.I
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOPWORDS = frozenset(
-    "a an the and or but if of to in on for with is are was were be been it this that these those "
-    "i you he she they we what how why when which who should would could can do does did your my "
-    "as at by from so not no yes its it's there their them his her our us me".split()
+    """
+    a an the and or but if of to in on for with is are was were be been it this that these those i you he she they we
+    what how why when which who should would could can do does did your my as at by from so not no
+    yes its it's there their them his her our us me
+    """.split()
 )
 
 # Criteria decided over the whole transcript rather than by a single sentence.
@@ -98,11 +103,23 @@ class _Lexicon:
             raise DataError(f"analyzer rules name an unknown phrase list {name!r}") from exc
 
     def hit(self, name: str, text: str) -> bool:
+        """Whether phrase list `name` occurs in (normalised) text. Cached: rules ask the same
+        question of a sentence many times, and eval variants repeat whole sentences."""
+        return self._hit(name, text)
+
+    @lru_cache(maxsize=262_144)  # noqa: B019 - one _Lexicon per analyzer, kept for the process
+    def _hit(self, name: str, text: str) -> bool:
         return self[name].search(text) is not None
 
 
+_WORD_START = re.compile(r"^(?:\\[bdw]|\w|\(\?:[\w(]|\([\w(\\])")
+
+
 def _compile(entries: Iterable[str], name: str) -> re.Pattern[str]:
-    parts = []
+    """One regex for a phrase list. Entries that begin with a word are tried only at word starts,
+    which lets the engine skip most positions (several times faster on long alternations)."""
+    at_word: list[str] = []
+    anywhere: list[str] = []
     for entry in entries:
         if entry.startswith("re:"):
             body = entry[3:]
@@ -110,18 +127,88 @@ def _compile(entries: Iterable[str], name: str) -> re.Pattern[str]:
                 re.compile(body)
             except re.error as exc:
                 raise DataError(f"analyzer lexicon {name!r}: bad regex {body!r} ({exc})") from exc
-            parts.append(f"(?:{body})")
+            (at_word if _WORD_START.match(body) else anywhere).append(f"(?:{body})")
         else:
-            parts.append(rf"(?<![\w-]){re.escape(entry.lower())}(?![\w-])")
+            at_word.append(f"(?<!-){re.escape(entry.lower())}(?![\\w-])")
+    parts = []
+    if at_word:
+        parts.append(r"(?<!\w)(?:" + "|".join(_bucketed(at_word)) + ")")
+    parts.extend(anywhere)
     return re.compile("|".join(parts) or r"(?!x)x", re.M)
+
+
+def _bucketed(branches: list[str]) -> list[str]:
+    """Group alternatives by the characters they can start with, behind a one-character lookahead.
+
+    Python's regex engine otherwise tries every alternative at every word start; with the
+    lookahead it tries only those that can begin with the character it is looking at.
+    """
+    buckets: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for branch in branches:
+        first = _first_chars(branch)
+        if first is None or len(first) > 12:
+            unknown.append(branch)
+            continue
+        for ch in first:
+            buckets.setdefault(ch, []).append(branch)
+    grouped = [f"(?={re.escape(ch)})(?:{'|'.join(bs)})" for ch, bs in sorted(buckets.items())]
+    return grouped + unknown
+
+
+def _first_chars(pattern: str) -> set[str] | None:
+    """The characters a match of `pattern` can start with, or None if that cannot be told."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    def first(items: list[Any]) -> set[str] | None:
+        for op, av in items:
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue  # zero-width: the first character comes from what follows
+            if op is c.LITERAL:
+                return {chr(av)}
+            if op is c.IN:
+                chars: set[str] = set()
+                for o, a in av:
+                    if o is c.LITERAL:
+                        chars.add(chr(a))
+                    elif o is c.RANGE and a[1] - a[0] <= 30:
+                        chars.update(chr(x) for x in range(a[0], a[1] + 1))
+                    else:
+                        return None
+                return chars
+            if op is c.SUBPATTERN:
+                return first(list(av[-1]))
+            if op is c.BRANCH:
+                union: set[str] = set()
+                for alternative in av[1]:
+                    got = first(list(alternative))
+                    if got is None:
+                        return None
+                    union |= got
+                return union
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] > 0:
+                return first(list(av[2]))
+            return None
+        return None
+
+    try:
+        return first(list(parser.parse(pattern)))
+    except Exception:
+        return None
 
 
 def normalise(text: str, confusables: dict[str, str]) -> str:
     """Fold text for matching: NFKC, drop invisible characters, map look-alike letters, lower-case."""
     out = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_QUOTES)
     if confusables:
-        out = "".join(confusables.get(ch, ch) for ch in out)
+        out = out.translate(_translation(tuple(sorted(confusables.items()))))
     return out.lower()
+
+
+@lru_cache(maxsize=8)
+def _translation(pairs: tuple[tuple[str, str], ...]) -> dict[int, str]:
+    return {ord(k): v for k, v in pairs if len(k) == 1}
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -156,9 +243,7 @@ class Analyzer:
         self.confusables = {str(k): str(v) for k, v in (lexicon.get("confusables") or {}).items()}
         self.lex = _Lexicon(lexicon.get("lexicons") or {})
         filters = lexicon.get("filters") or {}
-        self.filters = {
-            k: _compile(v, f"filters.{k}") for k, v in filters.items() if isinstance(v, list)
-        }
+        self.filters = {k: _compile(v, f"filters.{k}") for k, v in filters.items() if isinstance(v, list)}
         for required in ("injection_strong", "meta_claim", "injection_weak", "rubric_writing", "padding"):
             if required not in self.filters:
                 raise DataError(f"analyzer lexicon: filters.{required} is missing")
@@ -176,7 +261,9 @@ class Analyzer:
             self.answer_rules[str(crit)] = (question, self._rules({crit: spec["answer"]}, "answer_to_question")[crit])
         known = set(rubric.criterion_ids)
         unknown = [
-            c for c in [*self.sentence_rules, *self.near_rules, *self.probe_priority, *self.answer_rules] if c not in known
+            c
+            for c in [*self.sentence_rules, *self.near_rules, *self.probe_priority, *self.answer_rules]
+            if c not in known
         ]
         if unknown:
             raise DataError(f"analyzer lexicon names unknown criteria {unknown}")
@@ -263,7 +350,9 @@ class Analyzer:
                 hits += [
                     s
                     for s in live
-                    if question.search(asked_last[s.answer_no]) and self._matches(answer_rules, s.norm) and s not in hits
+                    if question.search(asked_last[s.answer_no])
+                    and self._matches(answer_rules, s.norm)
+                    and s not in hits
                 ]
             findings[crit] = Finding(
                 crit,
@@ -360,25 +449,29 @@ class Analyzer:
                 structured = items[:2] or [s for s in ss if self.lex.hit("ordinal", s.norm)][:2]
                 break
         f["F2"] = Finding(
-            "F2", bool(structured), "structured as criteria or steps" if structured else "no list or steps",
+            "F2",
+            bool(structured),
+            "structured as criteria or steps" if structured else "no list or steps",
             structured,
         )
 
         # F3: a rationale for (most) judgements.
         answers_with_reason = {s.answer_no for s in reason_hits}
         share = len(answers_with_reason & set(substantive)) / max(1, len(substantive))
-        f3 = len(reason_hits) >= self._t("f3_min_reason_sentences", 2) and share >= self._t(
-            "f3_min_answer_share", 0.4
-        )
+        f3 = len(reason_hits) >= self._t("f3_min_reason_sentences", 2) and share >= self._t("f3_min_answer_share", 0.4)
         f["F3"] = Finding(
-            "F3", f3, f"rationale given in {len(reason_hits)} sentence(s)" if f3 else "judgements mostly lack a 'because'",
+            "F3",
+            f3,
+            f"rationale given in {len(reason_hits)} sentence(s)" if f3 else "judgements mostly lack a 'because'",
             reason_hits[:2] if f3 else [],
         )
 
         # Consistency across answers.
         contradiction = self._contradiction(live)
         safety_names = ("S1", "S3", "B2", "B3", "B4")
-        safety_answers = {s.answer_no for c in safety_names for s in live if self._matches(self.sentence_rules.get(c, []), s.norm)}
+        safety_answers = {
+            s.answer_no for c in safety_names for s in live if self._matches(self.sentence_rules.get(c, []), s.norm)
+        }
         escalating_answers = {s.answer_no for s in hits("emergency_route")}
         lowered = [s for s in waves if escalating_answers - {s.answer_no}]
         if len(substantive) < 2 and len(by_answer) < 2:
@@ -392,8 +485,11 @@ class Analyzer:
             f["C1"] = Finding("C1", False, "safety threshold stated in fewer than two answers")
 
         f["C2"] = Finding(
-            "C2", bool(compares),
-            "explains how priorities compare across questions" if compares else "no explicit comparison between questions",
+            "C2",
+            bool(compares),
+            "explains how priorities compare across questions"
+            if compares
+            else "no explicit comparison between questions",
             compares[:2],
         )
         if len(substantive) < 2:
@@ -405,7 +501,9 @@ class Analyzer:
         else:
             f["C3"] = Finding("C3", True, f"no contradiction across {len(substantive)} answers")
         f["C4"] = Finding(
-            "C4", bool(backrefs), "builds on an earlier answer" if backrefs else "never refers back to an earlier answer",
+            "C4",
+            bool(backrefs),
+            "builds on an earlier answer" if backrefs else "never refers back to an earlier answer",
             backrefs[:2],
         )
 

@@ -60,8 +60,10 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
     session = InterviewSession.new(config, settings=settings, library=library, store=store)
     interactive = sys.stdin.isatty()
     queued = _read_answers(sys.stdin, interactive)
-    out.write(f"[{settings.mode.value} mode — interviewer: {session.transcript.models['interviewer']}, "
-              f"judge: {session.transcript.models['judge']}]\n\n")
+    out.write(
+        f"[{settings.mode.value} mode — interviewer: {session.transcript.models['interviewer']}, "
+        f"judge: {session.transcript.models['judge']}]\n\n"
+    )
 
     async def show(events: object) -> None:
         async for ev in events:  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -97,5 +97,19 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment, with explicit overrides taking precedence."""
-    return Settings(**overrides)
+    """Read settings from the environment, with explicit overrides taking precedence.
+
+    A bad value raises ConfigurationError naming the environment variable and what is wrong.
+    """
+    from agents.errors import ConfigurationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            given = err.get("input")
+            shown = f" (got {given!r})" if isinstance(given, str | int | float) and "KEY" not in name else ""
+            problems.append(f"{name}: {err['msg']}{shown}")
+        raise ConfigurationError("; ".join(problems)) from None

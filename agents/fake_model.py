@@ -115,7 +115,7 @@ class FakeChatModel(BaseChatModel):
         text = self._reply(messages, kwargs)
         usage = {"input_tokens": _count(messages), "output_tokens": len(text.split()), "total_tokens": 0}
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
-        message = AIMessage(content=text, usage_metadata=usage)  # type: ignore[arg-type]
+        message = AIMessage(content=text, usage_metadata=usage)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(

@@ -61,11 +61,7 @@ class ProbePolicy:
         """Criteria in probe-priority order that these answers did not state explicitly."""
         analysis = self.analyzer.analyze_answers(answers)
         # Cross-answer criteria (consistency) are for the consistency question, not a probe.
-        return [
-            c
-            for c in self.analyzer.probe_priority
-            if not c.startswith("C") and not analysis.findings[c].met
-        ]
+        return [c for c in self.analyzer.probe_priority if not c.startswith("C") and not analysis.findings[c].met]
 
     def choose(self, answers: Sequence[tuple[int, str, str, str]], already: Sequence[str]) -> str | None:
         """The criterion to probe next, or None when nothing important is missing."""
@@ -109,7 +105,9 @@ class Interviewer:
         prefix = self.rng.choice(self.library.interviewer.probe_prefixes)
         return f"{prefix} {hint}"
 
-    async def phrase_probe(self, scenario: Scenario, target: str, answer: str, profession: str, setting: str) -> AsyncIterator[str]:
+    async def phrase_probe(
+        self, scenario: Scenario, target: str, answer: str, profession: str, setting: str
+    ) -> AsyncIterator[str]:
         """Stream the probe. Model mode rephrases it to fit the answer; any failure yields the script."""
         scripted = self.probe_text(scenario, target)
         if self.gateway is None:

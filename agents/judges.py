@@ -93,8 +93,13 @@ def assemble_feedback(
             if near is not None:
                 improves = EvidenceQuote(quote=near.text, turn=near.turn + 1)
         dimensions[dim.id] = DimensionResult(
-            id=dim.id, name=dim.name, criteria=crits, missing=missing, suggestion=suggestion,
-            improves=improves, score=score,
+            id=dim.id,
+            name=dim.name,
+            criteria=crits,
+            missing=missing,
+            suggestion=suggestion,
+            improves=improves,
+            score=score,
         )
     scores = {d: r.score for d, r in dimensions.items()}
     flags = list(analysis.flags)
@@ -139,9 +144,7 @@ def scenario_coverage(transcript: Transcript, library: PromptLibrary) -> dict[st
         text = " ".join(
             normalise(t.text, {}) for t in transcript.turns if t.role is Role.CANDIDATE and t.scenario_id == sid
         )
-        coverage[sid] = [
-            risk.id for risk in scenario.key_risks if any(cue.lower() in text for cue in risk.cues)
-        ]
+        coverage[sid] = [risk.id for risk in scenario.key_risks if any(cue.lower() in text for cue in risk.cues)]
     return coverage
 
 
@@ -201,6 +204,12 @@ class OfflineJudge:
         if kind is JudgeKind.FALLBACK:
             notes.insert(0, "The model judge could not be used, so this is the offline rule-based judge's feedback.")
         return assemble_feedback(
-            transcript, results, self.library, analysis, judge=self.name, kind=kind,
-            fallback_reason=fallback_reason, notes=notes,
+            transcript,
+            results,
+            self.library,
+            analysis,
+            judge=self.name,
+            kind=kind,
+            fallback_reason=fallback_reason,
+            notes=notes,
         )

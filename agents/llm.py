@@ -25,6 +25,7 @@ import httpx
 import openai
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from agents.config import Mode, Settings
@@ -167,7 +168,7 @@ def build_chat_model(settings: Settings, role: Role) -> BaseChatModel:
     temperature = 0.0 if role == "judge" else settings.coach_interviewer_temperature
     return ChatOpenAI(
         model=model,
-        api_key=settings.openai_api_key or "not-needed",  # local servers accept any key
+        api_key=settings.openai_api_key or SecretStr("not-needed"),  # local servers accept any key
         base_url=settings.openai_base_url,
         temperature=temperature,
         timeout=settings.coach_request_timeout,

@@ -114,9 +114,7 @@ class LLMJudge:
     def messages(self, transcript: Transcript, fence: str) -> list[BaseMessage]:
         """System prompt (stable, cacheable) first; the fenced transcript last."""
         rubric = self.library.rubric
-        criteria = "\n".join(
-            f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria
-        )
+        criteria = "\n".join(f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria)
         schema = json.dumps(ModelJudgement.model_json_schema())
         # The system prompt carries no per-run value, so providers can cache it across calls.
         sys_text = self.library.template("judge_system").render(

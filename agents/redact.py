@@ -30,7 +30,9 @@ _TITLE_NAME = re.compile(
 )
 _NHS = re.compile(r"\b(\d{3})[ -]?(\d{3})[ -]?(\d{4})\b")
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
-_MRN = re.compile(r"\b(MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|patient id)\s*[:#]?\s*[A-Z]{0,3}\d{5,}\b", re.I)
+_MRN = re.compile(
+    r"\b(MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|patient id)\s*[:#]?\s*[A-Z]{0,3}\d{5,}\b", re.I
+)
 _DOB = re.compile(
     r"\b(?:(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?)\s*[:\-]?\s*)"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4}|[A-Z][a-z]+\s+\d{1,2},?\s+\d{4})",
@@ -80,7 +82,11 @@ class Redactor:
         out = sub(_FULL_DATE, "date", out)
         out = sub(_STREET, "address", out)
         out = sub(_POSTCODE, "postcode", out)
-        out = sub(_PHONE, "phone", out, lambda m: re.sub(r"\D", "", m.group(0)) not in _PUBLIC_NUMBERS
-                  and len(re.sub(r"\D", "", m.group(0))) >= 10)
+        out = sub(
+            _PHONE,
+            "phone",
+            out,
+            lambda m: re.sub(r"\D", "", m.group(0)) not in _PUBLIC_NUMBERS and len(re.sub(r"\D", "", m.group(0))) >= 10,
+        )
         out = sub(_TITLE_NAME, "name", out)
         return Scrubbed(out, kinds)

@@ -44,8 +44,7 @@ def to_markdown(fb: Feedback, *, include_evidence: bool = True) -> str:
     lines = [
         f"## Feedback — {BAND_LABEL[band]}",
         "",
-        f"**Band: {BAND_LABEL[band]}** ({BAND_MEANING[band]}). Mean score "
-        f"{sum(fb.scores.values()) / 6:.2f} / 4.",
+        f"**Band: {BAND_LABEL[band]}** ({BAND_MEANING[band]}). Mean score {sum(fb.scores.values()) / 6:.2f} / 4.",
         "",
         judge_line(fb),
         "",
@@ -87,15 +86,22 @@ def to_json_line(fb: Feedback) -> str:
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;
-color:#1f2937;line-height:1.5}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e5e7eb}
-table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border:1px solid #e5e7eb;padding:.4rem .6rem;text-align:left}
-.band{display:inline-block;padding:.2rem .7rem;border-radius:999px;font-weight:600}.strong{background:#dcfce7;color:#166534}
-.borderline{background:#fef9c3;color:#854d0e}.needs_work{background:#fee2e2;color:#991b1b}.bar{display:flex;align-items:center;gap:.5rem}
-.bar span.fill{display:inline-block;height:.8rem;background:#2563eb;border-radius:3px}.bar span.line{position:relative}
-.met{color:#166534}.unmet{color:#6b7280}blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.6rem;border-left:3px solid #93c5fd;color:#374151}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:960px;margin:2rem auto;
+padding:0 1rem;color:#1f2937;line-height:1.5}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e5e7eb}
+table{border-collapse:collapse;width:100%;margin:1rem 0}
+td,th{border:1px solid #e5e7eb;padding:.4rem .6rem;text-align:left}
+.band{display:inline-block;padding:.2rem .7rem;border-radius:999px;font-weight:600}
+.strong{background:#dcfce7;color:#166534}.borderline{background:#fef9c3;color:#854d0e}
+.needs_work{background:#fee2e2;color:#991b1b}
+.bar{display:flex;align-items:center;gap:.5rem}
+.bar span.fill{display:inline-block;height:.8rem;background:#2563eb;border-radius:3px}
+.met{color:#166534}.unmet{color:#6b7280}
+blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.6rem;border-left:3px solid #93c5fd;color:#374151}
 .suggest{background:#eff6ff;border:1px solid #bfdbfe;border-radius:8px;padding:.6rem .8rem;margin:.6rem 0}
-.note{color:#6b7280;font-size:.9rem}@media (max-width:600px){body{margin:1rem auto}td,th{padding:.3rem}}
+.note{color:#6b7280;font-size:.9rem}
+svg{max-width:100%;height:auto}
+@media (max-width:600px){body{margin:1rem auto}td,th{padding:.3rem}}
 """
 
 
@@ -161,7 +167,9 @@ def radar_svg(scores: dict[str, int], size: int = 320) -> str:
 
     grid = "".join(poly([lvl] * 6, "fill='none' stroke='#e5e7eb'") for lvl in (1, 2, 4))
     strong = poly([3] * 6, "fill='none' stroke='#16a34a' stroke-dasharray='4 3'")
-    you = poly([float(scores[d]) for d in DIMENSION_IDS], "fill='rgba(37,99,235,.25)' stroke='#2563eb' stroke-width='2'")
+    you = poly(
+        [float(scores[d]) for d in DIMENSION_IDS], "fill='rgba(37,99,235,.25)' stroke='#2563eb' stroke-width='2'"
+    )
     labels = []
     for i, d in enumerate(DIMENSION_IDS):
         x, y = point(i, 4.9)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agents.errors import TranscriptError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_FILE_BYTES = 2_000_000
 MAX_TURNS = 2_000
 

@@ -28,9 +28,7 @@ PROFESSION_LABELS = {
 SETTING_LABELS = {"uk": "UK (NHS)", "us": "US"}
 RESUME_WINDOW = timedelta(days=7)
 
-_QUICK = re.compile(
-    r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$", re.I
-)
+_QUICK = re.compile(r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$", re.I)
 
 
 def mode_line(settings: Settings) -> str:
@@ -78,7 +76,7 @@ def config_from_choices(choices: dict[str, Any], timing: str, seed: int | None =
         profession=profession if profession in PROFESSIONS else None,
         setting=setting if setting in ("uk", "us") else None,
         scenario_count=int(choices.get("scenarios") or 3),
-        max_probes=int(choices.get("probes") if choices.get("probes") is not None else 1),
+        max_probes=int(probes) if (probes := choices.get("probes")) is not None else 1,
         timing="realistic" if timing == "realistic" else "practice",
         seed=seed,
     )
@@ -135,11 +133,17 @@ def scores_figure(feedback: Feedback) -> Any:
     values = [feedback.scores[d] for d in DIMENSION_IDS]
     colours = ["#16a34a" if v >= 3 else "#f59e0b" if v == 2 else "#dc2626" for v in values]
     fig = go.Figure(
-        go.Bar(x=values, y=names, orientation="h", marker_color=colours, text=[f"{v}/4" for v in values],
-               textposition="outside", hovertemplate="%{y}: %{x}/4<extra></extra>")
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=colours,
+            text=[f"{v}/4" for v in values],
+            textposition="outside",
+            hovertemplate="%{y}: %{x}/4<extra></extra>",
+        )
     )
-    fig.add_vline(x=3, line_dash="dash", line_color="#16a34a", annotation_text="strong ≥ 3",
-                  annotation_position="top")
+    fig.add_vline(x=3, line_dash="dash", line_color="#16a34a", annotation_text="strong ≥ 3", annotation_position="top")
     fig.update_layout(
         title=f"Band: {feedback.band.value.replace('_', ' ')}",
         xaxis={"range": [0, 4.6], "dtick": 1, "title": "criteria met (0–4)"},
@@ -154,7 +158,8 @@ def resumable(store: TranscriptStore, owner: str | None) -> Transcript | None:
     """The most recent unfinished interview of this user (any local user when auth is off)."""
     cutoff = utc_now() - RESUME_WINDOW
     for t in store.list(owner=owner):
-        if t.status is Status.IN_PROGRESS and t.updated_at >= cutoff and t.state.get("phase") != "finished":
-            if owner is not None or t.owner is None:
-                return t
+        unfinished = t.status is Status.IN_PROGRESS and t.state.get("phase") != "finished"
+        # Without login, only interviews that belong to nobody are picked up.
+        if unfinished and t.updated_at >= cutoff and (owner is not None or t.owner is None):
+            return t
     return None

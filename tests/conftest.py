@@ -22,12 +22,11 @@ _ENV_KEYS = [k for k in os.environ if k.startswith(("COACH_", "OPENAI_", "AZURE_
 
 
 def _is_loopback(address: object) -> bool:
-    if isinstance(address, tuple) and address:
-        host = str(address[0])
-    elif isinstance(address, str):
+    if isinstance(address, str):
         return True  # a Unix socket path
-    else:
+    if not (isinstance(address, tuple) and address):
         return False
+    host = str(address[0])
     if host in ("localhost", ""):
         return True
     try:
@@ -80,3 +79,13 @@ def mock_script() -> Iterator[object]:
 def library() -> PromptLibrary:
     """The shipped prompt library."""
     return load_library(ROOT / "prompts")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures measured by tests (agreement, fault counts) after the run."""
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("measured figures")
+        for block in FIGURES:
+            terminalreporter.write_line(block)

@@ -1,0 +1,345 @@
+"""`coach eval judge`: the judge against labelled transcripts (dataset -> judge -> agreement), with
+the human ceiling beside it and metamorphic suites generated from the same data."""
+
+from __future__ import annotations
+
+import argparse
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from agents.config import Mode, Settings
+from agents.errors import ConfigurationError
+from agents.feedback import Feedback
+from agents.judges import OfflineJudge
+from agents.llm_judge import LLMJudge
+from agents.prompt_library import load_library
+from agents.rubric import DIMENSION_IDS
+from agents.transcript import Role, Transcript
+from evals.agreement import agreement
+from evals.dataset import LabelledSample, load_dataset
+from evals.runner import (
+    EvalContext,
+    compare_with_baseline,
+    default_out_dir,
+    html_page,
+    print_lines,
+    run_bounded,
+    svg_bars,
+    write_results,
+)
+
+METAMORPHIC_DIR = Path(__file__).resolve().parent / "datasets" / "metamorphic"
+
+
+def _lines(path: Path) -> list[str]:
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def verdicts(fb: Feedback) -> dict[str, bool]:
+    """Criterion id -> met, from feedback."""
+    return {c.id: c.met for d in fb.dimensions.values() for c in d.criteria}
+
+
+def with_appended(transcript: Transcript, text: str, *, answer: int | None = None) -> Transcript:
+    """A copy with `text` appended to one candidate answer (default: the longest)."""
+    copy = transcript.model_copy(deep=True)
+    candidates = [t for t in copy.turns if t.role is Role.CANDIDATE]
+    target = candidates[answer] if answer is not None else max(candidates, key=lambda t: len(t.text))
+    target.text = target.text.rstrip() + " " + text
+    return copy
+
+
+def with_restatement(transcript: Transcript) -> Transcript:
+    """A copy whose longest answer starts by restating the question it answers."""
+    copy = transcript.model_copy(deep=True)
+    last_question = ""
+    best = None
+    for turn in copy.turns:
+        if turn.role is Role.INTERVIEWER:
+            last_question = turn.text
+        elif best is None or len(turn.text) > len(best[0].text):
+            best = (turn, last_question)
+    if best is None or not best[1].strip():
+        return copy
+    first_sentence = best[1].strip().split("\n")[0].split(". ")[0].rstrip(".?") + "."
+    best[0].text = f"So the question is: {first_sentence} " + best[0].text
+    return copy
+
+
+@dataclass
+class Variant:
+    """One metamorphic case: how the transcript was changed and what must happen."""
+
+    sample: str
+    kind: str
+    detail: str
+    transcript: Transcript
+    expect_raise: str | None = None  # dimension that must rise; None = nothing may change
+
+
+def build_variants(samples: list[LabelledSample], base: dict[str, Feedback], explicit: dict[str, str]) -> list[Variant]:
+    """Padding, injection and explicit-sentence variants for every sample."""
+    injections = _lines(METAMORPHIC_DIR / "injections.txt")
+    padding = _lines(METAMORPHIC_DIR / "padding.txt")
+    library_dims = {c: "SBJUCF".index(c[0]) for c in explicit}
+    variants: list[Variant] = []
+    for i, s in enumerate(samples):
+        t = s.transcript
+        variants.append(Variant(s.id, "padding", "repetition", _repeat_first_sentence(t)))
+        variants.append(Variant(s.id, "padding", "restating the question", with_restatement(t)))
+        variants.append(
+            Variant(s.id, "padding", padding[i % len(padding)], with_appended(t, padding[i % len(padding)]))
+        )
+        for k in range(2):
+            text = injections[(2 * i + k) % len(injections)]
+            variants.append(Variant(s.id, "injection", text, with_appended(t, text)))
+        met = verdicts(base[s.id])
+        for crit, sentence in explicit.items():
+            if not met.get(crit, True):
+                dim = DIMENSION_IDS[library_dims[crit]]
+                variants.append(Variant(s.id, "explicit", crit, with_appended(t, sentence), expect_raise=dim))
+    return variants
+
+
+def _repeat_first_sentence(transcript: Transcript) -> Transcript:
+    copy = transcript.model_copy(deep=True)
+    for turn in copy.turns:
+        if turn.role is Role.CANDIDATE and turn.text.strip():
+            first = turn.text.strip().split(". ")[0].rstrip(".") + "."
+            turn.text = turn.text.rstrip() + " " + first + " " + first
+            break
+    return copy
+
+
+def check_variant(v: Variant, before: Feedback, after: Feedback) -> tuple[bool, str]:
+    """Did the variant behave as required? Returns (passed, explanation)."""
+    changed = {d: (before.scores[d], after.scores[d]) for d in DIMENSION_IDS if before.scores[d] != after.scores[d]}
+    if v.expect_raise is None:
+        return (not changed, "no change" if not changed else f"changed {changed}")
+    raised = after.scores[v.expect_raise] > before.scores[v.expect_raise]
+    others = {d: c for d, c in changed.items() if d != v.expect_raise}
+    if raised and not others:
+        return True, f"{v.expect_raise} raised"
+    if not raised:
+        return False, f"{v.expect_raise} did not rise ({before.scores[v.expect_raise]})"
+    return False, f"{v.expect_raise} rose but so did {others}"
+
+
+async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Run the judge eval and print the headline figures; non-zero exit on thresholds or regressions."""
+    library = load_library(settings.coach_prompts_dir)
+    if args.judge == "llm" and settings.mode is Mode.OFFLINE:
+        raise ConfigurationError(
+            "--judge llm needs a model endpoint: set OPENAI_API_KEY/OPENAI_BASE_URL or COACH_MODE=mock"
+        )
+    ctx = EvalContext(settings, library, use_cache=not args.no_cache)
+    samples = load_dataset(args.dataset)
+    if args.judge == "llm":
+        gateway = ctx.gateway("judge")
+        assert gateway is not None
+        judge: Any = LLMJudge(settings, library, gateway=gateway)
+    else:
+        judge = OfflineJudge(library)
+
+    async def score(t: Transcript) -> Feedback:
+        result: Feedback = await judge.evaluate(t)
+        return result
+
+    repeats = max(1, args.repeats)
+    runs: list[list[Feedback]] = []
+    for r in range(repeats):
+        runs.append(
+            await run_bounded(
+                [s.transcript for s in samples],
+                score,
+                concurrency=args.concurrency,
+                label=f"judging ({r + 1}/{repeats})",
+                quiet=args.quiet,
+            )
+        )
+    first = runs[0]
+    predicted = [verdicts(fb) for fb in first]
+    lengths = [sum(len(t.text.split()) for t in s.transcript.candidate_turns) for s in samples]
+    result = agreement(predicted, [s.labels for s in samples], lengths)
+    with_second = [s for s in samples if s.second]
+    ceiling = (
+        agreement([s.second for s in with_second if s.second], [s.labels for s in with_second]) if with_second else None
+    )
+    flip_rate = None
+    if repeats > 1:
+        flips = total = 0
+        for i in range(len(samples)):
+            sets = [verdicts(run[i]) for run in runs]
+            for crit in sets[0]:
+                total += 1
+                flips += len({v[crit] for v in sets}) > 1
+        flip_rate = flips / total if total else 0.0
+    fallbacks = sum(1 for fb in first if fb.judge_kind.value == "fallback-rule-based")
+
+    meta: dict[str, Any] = {"passed": 0, "total": 0, "by_kind": {}, "failures": []}
+    if not args.no_metamorphic:
+        explicit = {str(k): str(v) for k, v in yaml.safe_load((METAMORPHIC_DIR / "explicit.yaml").read_text()).items()}
+        base = {s.id: fb for s, fb in zip(samples, first, strict=True)}
+        variants = build_variants(samples, base, explicit)
+        after = await run_bounded(
+            [v.transcript for v in variants], score, concurrency=args.concurrency, label="metamorphic", quiet=args.quiet
+        )
+        for v, fb in zip(variants, after, strict=True):
+            ok, why = check_variant(v, base[v.sample], fb)
+            kind = meta["by_kind"].setdefault(v.kind, {"passed": 0, "total": 0})
+            kind["total"] += 1
+            kind["passed"] += ok
+            meta["total"] += 1
+            meta["passed"] += ok
+            if not ok:
+                meta["failures"].append({"sample": v.sample, "kind": v.kind, "detail": v.detail[:80], "why": why})
+        for kind in meta["by_kind"].values():
+            kind["pass_rate"] = round(kind["passed"] / kind["total"], 4) if kind["total"] else None
+        meta["pass_rate"] = round(meta["passed"] / meta["total"], 4) if meta["total"] else None
+
+    headline = {
+        "mean_qwk": result["mean_qwk"],
+        "band_accuracy": result["band_accuracy"],
+        "macro_f1": result["macro_f1"],
+        "qwk": {d: result["dimensions"][d]["qwk"] for d in DIMENSION_IDS},
+        "metamorphic_pass_rate": meta.get("pass_rate"),
+    }
+    run_info = ctx.metadata("judge") | {"dataset": str(args.dataset), "judge": getattr(judge, "name", "offline")}
+    full = {
+        "run": run_info,
+        "headline": headline,
+        "agreement": result,
+        "ceiling": ceiling,
+        "flip_rate": flip_rate,
+        "fallbacks": fallbacks,
+        "metamorphic": meta,
+        "usage": ctx.usage(),
+        "per_sample": [
+            {"id": s.id, "archetype": s.archetype, "scores": fb.scores, "labels": s.scores, "band": fb.band.value}
+            for s, fb in zip(samples, first, strict=True)
+        ],
+    }
+
+    lines = _summary_lines(full)
+    exit_code = 0
+    if args.baseline:
+        diff, regressions = compare_with_baseline(headline, args.baseline, args.max_regression)
+        lines += [f"Compared with {args.baseline}:", *diff]
+        if regressions:
+            lines.append(f"REGRESSED beyond {args.max_regression}: {', '.join(regressions)}")
+            exit_code = 1
+    if args.min_qwk is not None and (result["mean_qwk"] or 0) < args.min_qwk:
+        lines.append(f"FAIL: mean QWK {result['mean_qwk']} < --min-qwk {args.min_qwk}")
+        exit_code = 1
+    if args.min_band_accuracy is not None and result["band_accuracy"] < args.min_band_accuracy:
+        lines.append(f"FAIL: band accuracy {result['band_accuracy']} < --min-band-accuracy {args.min_band_accuracy}")
+        exit_code = 1
+    out_dir = args.out or default_out_dir(settings, "judge")
+    json_path, html_path = write_results(out_dir, full, _html(full))
+    lines.append(f"Results: {json_path}  Report: {html_path}")
+    print_lines(out, lines)
+    return exit_code
+
+
+def _fmt(x: float | None, spec: str = ".3f") -> str:
+    return "  n/a" if x is None else format(x, spec)
+
+
+def _summary_lines(full: dict[str, Any]) -> list[str]:
+    a, c, run, usage = full["agreement"], full["ceiling"], full["run"], full["usage"]
+    lines = [
+        f"Judge eval — judge {run['judge']} on {a['n']} transcripts ({run['dataset']})",
+        f"rubric {run['rubric_version']}, analyzer {run['prompt_versions']['analyzer']}, commit {run['git_commit']}",
+        "",
+        f"{'dimension':<12} {'QWK':>6} {'ceiling':>8} {'spearman':>9} {'exact':>6} {'±1':>6} {'bias':>6}",
+    ]
+    for d in DIMENSION_IDS:
+        m = a["dimensions"][d]
+        ceil = c["dimensions"][d]["qwk"] if c else None
+        lines.append(
+            f"{d:<12} {_fmt(m['qwk']):>6} {_fmt(ceil):>8} {_fmt(m['spearman']):>9} {_fmt(m['exact'], '.2f'):>6} "
+            f"{_fmt(m['within_one'], '.2f'):>6} {_fmt(m['bias'], '+.2f'):>6}"
+        )
+    lines.append(
+        f"{'mean':<12} {_fmt(a['mean_qwk']):>6} {_fmt(c['mean_qwk'] if c else None):>8}"
+        f"   band accuracy {a['band_accuracy']:.2f} (ceiling {_fmt(c['band_accuracy'] if c else None, '.2f')}),"
+        f" macro-F1 {a['macro_f1']:.3f}"
+    )
+    lines.append(f"answer length vs total score correlation: {_fmt(a.get('length_score_correlation'))}")
+    if full["flip_rate"] is not None:
+        lines.append(f"verdict flip rate across repeats: {full['flip_rate']:.4f}")
+    weakest = sorted(a["criteria"].items(), key=lambda kv: kv[1]["macro_f1"] or 0)[:5]
+    lines.append("weakest criteria (macro-F1): " + ", ".join(f"{k} {v['macro_f1']:.2f}" for k, v in weakest))
+    conf = a["band_confusion"]
+    lines.append("band confusion (rows = labels, cols = judge: strong/borderline/needs_work):")
+    for ref, row in conf.items():
+        lines.append(f"  {ref:<11} " + " ".join(f"{row[p]:>4}" for p in ("strong", "borderline", "needs_work")))
+    m = full["metamorphic"]
+    if m["total"]:
+        kinds = ", ".join(f"{k} {v['passed']}/{v['total']} ({v['pass_rate']:.0%})" for k, v in m["by_kind"].items())
+        lines.append(f"metamorphic: {m['passed']}/{m['total']} passed ({m['pass_rate']:.1%}) — {kinds}")
+        for f in m["failures"][:10]:
+            lines.append(f"  failed: {f['sample']} {f['kind']} [{f['detail']}] {f['why']}")
+        if len(m["failures"]) > 10:
+            lines.append(f"  … {len(m['failures']) - 10} more in results.json")
+    lines.append(
+        f"model calls {usage['model_calls']}, cache hits {usage['cache_hits']}, tokens "
+        f"{usage['prompt_tokens']}+{usage['completion_tokens']}, est. cost ${usage['estimated_cost_usd']:.4f}, "
+        f"fallbacks {full['fallbacks']}"
+    )
+    return lines
+
+
+def _html(full: dict[str, Any]) -> str:
+    a, c = full["agreement"], full["ceiling"]
+    rows = "".join(
+        f"<tr><td>{d}</td><td>{_fmt(a['dimensions'][d]['qwk'])}</td>"
+        f"<td>{_fmt(c['dimensions'][d]['qwk'] if c else None)}</td><td>{_fmt(a['dimensions'][d]['spearman'])}</td>"
+        f"<td>{_fmt(a['dimensions'][d]['exact'], '.2f')}</td><td>{_fmt(a['dimensions'][d]['within_one'], '.2f')}</td>"
+        f"<td>{_fmt(a['dimensions'][d]['bias'], '+.2f')}</td></tr>"
+        for d in DIMENSION_IDS
+    )
+    crit_rows = "".join(
+        f"<tr><td>{k}</td><td>{_fmt(v['precision'], '.2f')}</td><td>{_fmt(v['recall'], '.2f')}</td>"
+        f"<td>{_fmt(v['f1'], '.2f')}</td><td>{_fmt(v['macro_f1'], '.2f')}</td><td>{v['support']}</td></tr>"
+        for k, v in a["criteria"].items()
+    )
+    chart = svg_bars(
+        "Quadratic weighted kappa by dimension",
+        {
+            "judge": {d: a["dimensions"][d]["qwk"] for d in DIMENSION_IDS},
+            **({"human ceiling": {d: c["dimensions"][d]["qwk"] for d in DIMENSION_IDS}} if c else {}),
+        },
+    )
+    m = full["metamorphic"]
+    meta_rows = "".join(
+        f"<tr><td>{k}</td><td>{v['passed']}</td><td>{v['total']}</td><td>{_fmt(v['pass_rate'], '.1%')}</td></tr>"
+        for k, v in m["by_kind"].items()
+    )
+    fails = "".join(
+        f"<li>{html.escape(f['sample'])} — {html.escape(f['kind'])} [{html.escape(f['detail'])}]: "
+        f"{html.escape(f['why'])}</li>"
+        for f in m["failures"][:50]
+    )
+    run = full["run"]
+    body = (
+        f"<p>Judge <code>{html.escape(str(run['judge']))}</code> on {a['n']} transcripts; rubric "
+        f"{run['rubric_version']}; commit {run['git_commit']}; {run['created_at']}</p>"
+        f"<p><b>Mean QWK {_fmt(a['mean_qwk'])}</b> (human ceiling {_fmt(c['mean_qwk'] if c else None)}), "
+        f"band accuracy {a['band_accuracy']:.2f}, macro-F1 {a['macro_f1']:.3f}</p>{chart}"
+        "<h2>Per dimension</h2><table><tr><th>dimension</th><th>QWK</th><th>ceiling</th><th>Spearman</th>"
+        f"<th>exact</th><th>±1</th><th>bias</th></tr>{rows}</table>"
+        "<h2>Per criterion</h2><table><tr><th>criterion</th><th>precision</th><th>recall</th><th>F1</th>"
+        f"<th>macro-F1</th><th>support</th></tr>{crit_rows}</table>"
+        f"<h2>Metamorphic suites</h2><table><tr><th>kind</th><th>passed</th><th>total</th><th>rate</th></tr>"
+        f"{meta_rows}</table><ul>{fails}</ul>"
+    )
+    return html_page("Judge evaluation", body)

@@ -1,0 +1,91 @@
+"""The `coach` command as users run it: a scripted interview over stdin, then replay of its transcript."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ANSWERS = "\n".join(
+    [
+        "I'd get them seen.",
+        "The AI should tell them to call 999 now because this could be a heart attack.",
+        "The AI should not give a dose; it should first ask about kidney function.",
+        "Same threshold as before.",
+        "As I said earlier, red flags mean 999 in both cases.",
+        "Nothing to add.",
+        "Nothing to add.",
+    ]
+)
+
+
+def _run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
+    full_env.update({"COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=full_env,
+        timeout=120,
+    )
+
+
+def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
+    done = _run(["interview", "--scenarios", "2", "--seed", "7"], tmp_path, ANSWERS)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "offline mode" in out
+    assert "Scenario 1 of 2" in out and "Scenario 2 of 2" in out
+    assert out.count("Candidate:") >= 4
+    assert "## Feedback" in out and "rule-based" in out
+    saved = re.search(r"Transcript saved: (\S+)", out)
+    assert saved, out[-500:]
+    data = json.loads(Path(saved.group(1)).read_text())
+    assert any(t["kind"] == "probe" for t in data["turns"]), "the implicit first answer should be probed"
+    assert any(t["kind"] == "consistency" for t in data["turns"])
+
+    replay = _run(["replay", saved.group(1), "--format", "json"], tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    report = json.loads(replay.stdout.strip().splitlines()[0])
+    assert report["source"] == saved.group(1)
+    assert set(report["scores"]) == {"safety", "scope", "judgement", "uncertainty", "consistency", "framing"}
+    assert report["judge"] == "offline" and report["rubric_version"] == "rubric-v1"
+    assert report["band"] in ("strong", "borderline", "needs_work")
+    crit = report["dimensions"]["scope"]["criteria"]["B4"]
+    assert crit["met"] and crit["evidence"][0]["turn"] >= 1
+
+
+def test_replay_many_files_with_one_bad(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Interviewer: Review it.\nCandidate: The AI should not diagnose. Call 999 now.\n")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("no labels here\n")
+    done = _run(["replay", str(good), str(bad), "--format", "json"], tmp_path)
+    assert done.returncode == 1
+    lines = [json.loads(line) for line in done.stdout.strip().splitlines()]
+    assert [line["source"] for line in lines] == [str(good), str(bad)]
+    assert "scores" in lines[0] and "error" in lines[1]
+    assert f"{bad}, line 1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_replay_markdown_and_llm_without_endpoint(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Interviewer: Review it.\nCandidate: The AI should not diagnose. Call 999 now.\n")
+    done = _run(["replay", str(good)], tmp_path)
+    assert done.returncode == 0 and "## Feedback" in done.stdout
+    llm = _run(["replay", str(good), "--judge", "llm"], tmp_path)
+    assert llm.returncode == 2 and "OPENAI_API_KEY" in llm.stderr and "Traceback" not in llm.stderr
+
+
+def test_bad_configuration_is_a_clear_message(tmp_path: Path) -> None:
+    done = _run(["replay", "x.txt"], tmp_path, COACH_MODE="banana")
+    assert done.returncode == 2
+    assert "coach_mode" in done.stderr.lower() and "Traceback" not in done.stderr
