@@ -11,7 +11,7 @@ import random
 import re
 from collections.abc import AsyncIterator, Sequence
 
-from agents.analyzer import Analyzer
+from agents.analyzer import Analyzer, normalise
 from agents.errors import ModelUnavailableError
 from agents.llm import ModelGateway, human, system
 from agents.prompt_library import PromptLibrary
@@ -57,15 +57,32 @@ class ProbePolicy:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
 
-    def missing(self, answers: Sequence[tuple[int, str, str, str]]) -> list[str]:
-        """Criteria in probe-priority order that these answers did not state explicitly."""
-        analysis = self.analyzer.analyze_answers(answers)
-        # Cross-answer criteria (consistency) are for the consistency question, not a probe.
-        return [c for c in self.analyzer.probe_priority if not c.startswith("C") and not analysis.findings[c].met]
+    def missing(self, answers: Sequence[tuple[int, str, str, str]], scenario: Scenario | None = None) -> list[str]:
+        """Criteria in probe-priority order that these answers did not state explicitly.
 
-    def choose(self, answers: Sequence[tuple[int, str, str, str]], already: Sequence[str]) -> str | None:
+        With the scenario known, naming one of its key risks (by its cues) counts as stating the
+        criterion that risk belongs to, so a candidate who named this scenario's specific harm in
+        words the general lexicon lacks is not asked for it again.
+        """
+        analysis = self.analyzer.analyze_answers(answers)
+        covered: set[str] = set()
+        if scenario is not None:
+            said = " ".join(normalise(a[1], {}) for a in answers)
+            for risk in scenario.key_risks:
+                if any(cue.lower() in said for cue in risk.cues if len(cue) > 3):
+                    covered.add(risk.criterion)
+        # Cross-answer criteria (consistency) are for the consistency question, not a probe.
+        return [
+            c
+            for c in self.analyzer.probe_priority
+            if not c.startswith("C") and not analysis.findings[c].met and c not in covered
+        ]
+
+    def choose(
+        self, answers: Sequence[tuple[int, str, str, str]], already: Sequence[str], scenario: Scenario | None = None
+    ) -> str | None:
         """The criterion to probe next, or None when nothing important is missing."""
-        for crit in self.missing(answers):
+        for crit in self.missing(answers, scenario):
             if crit not in already:
                 return crit
         return None

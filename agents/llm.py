@@ -173,7 +173,8 @@ def build_chat_model(settings: Settings, role: Role) -> BaseChatModel:
         temperature=temperature,
         timeout=settings.coach_request_timeout,
         max_retries=0,  # retries are ours (tenacity), so they are bounded and visible
-        streaming=False,
+        streaming=role != "judge",  # interviewer replies stream token by token; judge output is parsed whole
+        stream_usage=True,
     )
 
 
@@ -222,11 +223,17 @@ class ModelGateway:
         self.stats.prompt_tokens += int(usage.get("input_tokens", 0) or 0)
         self.stats.completion_tokens += int(usage.get("output_tokens", 0) or 0)
 
-    async def complete(self, messages: list[BaseMessage], **params: Any) -> str:
-        """One reply as text, retried on transient errors. Raises ModelUnavailableError when out of tries."""
+    async def complete(
+        self, messages: list[BaseMessage], *, cache_messages: list[BaseMessage] | None = None, **params: Any
+    ) -> str:
+        """One reply as text, retried on transient errors. Raises ModelUnavailableError when out of tries.
+
+        `cache_messages` stands in for `messages` in the cache key when the prompt carries a value
+        that changes every run (the judge's random fence) but not the meaning of the request.
+        """
         key = None
         if self.cache is not None:
-            key = ResponseCache.key(self.model_name, messages, params)
+            key = ResponseCache.key(self.model_name, cache_messages or messages, params)
             cached = self.cache.get(key)
             if cached is not None:
                 self.stats.cache_hits += 1
@@ -273,7 +280,14 @@ class ModelGateway:
         except Exception as exc:
             raise self._unavailable(exc) from exc
 
-    async def complete_json(self, messages: list[BaseMessage], schema: dict[str, Any], name: str) -> str:
+    async def complete_json(
+        self,
+        messages: list[BaseMessage],
+        schema: dict[str, Any],
+        name: str,
+        *,
+        cache_messages: list[BaseMessage] | None = None,
+    ) -> str:
         """A reply meant to be JSON, asked for with the best method the server accepts:
         a JSON schema response format, else JSON mode, else plain text (parsed tolerantly later)."""
         while True:
@@ -285,7 +299,7 @@ class ModelGateway:
             else:
                 params = {}
             try:
-                return await self.complete(messages, **params)
+                return await self.complete(messages, cache_messages=cache_messages, **params)
             except openai.BadRequestError:
                 # The server refused this response format: step down once and remember it.
                 self.json_method = "json_object" if self.json_method == "json_schema" else "text"
@@ -308,3 +322,18 @@ def system(text: str) -> SystemMessage:
 def human(text: str) -> HumanMessage:
     """A user message."""
     return HumanMessage(content=text)
+
+
+async def list_models(settings: Settings) -> list[str]:
+    """Model ids the configured endpoint offers (GET /models)."""
+    client = openai.AsyncOpenAI(
+        api_key=(settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"),
+        base_url=settings.openai_base_url,
+        timeout=settings.coach_request_timeout,
+        max_retries=0,
+    )
+    try:
+        page = await client.models.list()
+        return [m.id for m in page.data]
+    finally:
+        await client.close()

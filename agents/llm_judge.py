@@ -129,20 +129,22 @@ class LLMJudge:
         """Ask the model, re-asking with the validation error when the reply is unusable."""
         fence = secrets.token_hex(8)
         messages = self.messages(transcript, fence)
+        stable = self.messages(transcript, "FENCE")  # cache key: the same request whatever the fence
         schema = ModelJudgement.model_json_schema()
         for attempt in range(self.settings.coach_judge_reasks + 1):
-            reply = await self.gateway.complete_json(messages, schema, "judgement")
+            reply = await self.gateway.complete_json(messages, schema, "judgement", cache_messages=stable)
             try:
                 parsed = ModelJudgement.model_validate(extract_json(reply))
             except (ValueError, ValidationError) as exc:
                 error = _short_error(exc)
                 if attempt >= self.settings.coach_judge_reasks:
                     raise JudgeOutputError(error) from exc
-                messages = [
-                    *messages,
+                reask = [
                     AIMessage(content=reply[:4000]),
                     human(self.library.template("judge_reask").render(error=error, ids=", ".join(CRITERION_IDS))),
                 ]
+                messages = [*messages, *reask]
+                stable = [*stable, *reask]
                 continue
             return {
                 v.id: CriterionResult(id=v.id, evidence=v.evidence, reasoning=v.reasoning, met=v.met)

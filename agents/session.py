@@ -352,7 +352,7 @@ class InterviewSession:
         probed: list[str] = list(self.state.get("probed", []))
         target = None
         if not skip and probes_used < self.transcript.config.max_probes:
-            target = self.interviewer.policy.choose(self._scenario_answers(scenario.id), probed)
+            target = self.interviewer.policy.choose(self._scenario_answers(scenario.id), probed, scenario)
         if target is not None:
             self.state.update(phase=Phase.AWAITING_PROBE_ANSWER, probes_used=probes_used + 1, probed=[*probed, target])
             config = self.transcript.config

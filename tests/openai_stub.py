@@ -1,0 +1,215 @@
+"""A loopback OpenAI-compatible server for tests and benchmarks: fixed latency, streaming, model
+listing, optional JSON-schema support, and injected faults (429 with Retry-After, 500/503, slow
+replies, dropped connections, streams cut half-way, invalid or off-schema judge output)."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+CRITERIA = [f"{p}{n}" for p in "SBJUCF" for n in range(1, 5)]
+FAULTS = ("429", "500", "503", "slow", "drop", "cut_stream", "bad_json", "bad_schema")
+
+
+def default_reply(messages: list[dict[str, Any]], wants_json: bool) -> str:
+    """A judge reply (all criteria, valid) when JSON is wanted, else a short interviewer line."""
+    if wants_json or "Score this transcript" in json.dumps(messages):
+        return json.dumps(
+            {"criteria": [{"id": c, "evidence": [], "reasoning": "stub", "met": c in ("B4", "F1")} for c in CRITERIA]}
+        )
+    return "Thank you. At what point, and to whom, should the model hand over, and how fast?"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that give up (timeouts, injected drops) are expected here, not errors."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
+@dataclass
+class StubConfig:
+    """How the stub behaves; change it between requests from the test."""
+
+    models: list[str] = field(default_factory=lambda: ["stub-model"])
+    latency: float = 0.0
+    token_delay: float = 0.0
+    json_schema: bool = True
+    json_object: bool = True
+    fault_rate: float = 0.0
+    faults: tuple[str, ...] = FAULTS
+    slow_seconds: float = 3.0
+    retry_after: str = "0"
+    seed: int = 0
+    reply: Callable[[list[dict[str, Any]], bool], str] = default_reply
+
+
+class StubServer:
+    """Start with `with StubServer() as stub:`; `stub.base_url` ends in /v1."""
+
+    def __init__(self, config: StubConfig | None = None) -> None:
+        self.config = config or StubConfig()
+        self.requests = 0
+        self.faults: Counter[str] = Counter()
+        self.bodies: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.config.seed)
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> StubServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _pick_fault(self, stream: bool, wants_json: bool) -> str | None:
+        with self._lock:
+            self.requests += 1
+            if self._rng.random() >= self.config.fault_rate:
+                return None
+            options = [f for f in self.config.faults if (f != "cut_stream" or stream)]
+            options = [f for f in options if f not in ("bad_json", "bad_schema") or wants_json]
+            fault = self._rng.choice(options) if options else None
+            if fault:
+                self.faults[fault] += 1
+            return fault
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # keep test output quiet
+                return
+
+            def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    data = [{"id": m, "object": "model", "owned_by": "stub"} for m in stub.config.models]
+                    self._json(200, {"object": "list", "data": data})
+                elif self.path.endswith("/health"):
+                    self._json(200, {"status": "ok"})
+                else:
+                    self._json(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with stub._lock:
+                    stub.bodies.append(body)
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._json(404, {"error": {"message": "not found"}})
+                    return
+                cfg = stub.config
+                model = body.get("model")
+                if model not in cfg.models:
+                    self._json(
+                        404, {"error": {"message": f"The model `{model}` does not exist", "code": "model_not_found"}}
+                    )
+                    return
+                fmt = (body.get("response_format") or {}).get("type")
+                if (fmt == "json_schema" and not cfg.json_schema) or (fmt == "json_object" and not cfg.json_object):
+                    self._json(400, {"error": {"message": f"response_format {fmt} is not supported"}})
+                    return
+                stream = bool(body.get("stream"))
+                wants_json = fmt in ("json_schema", "json_object")
+                fault = stub._pick_fault(stream, wants_json)
+                if cfg.latency:
+                    time.sleep(cfg.latency)
+                if fault in ("429", "500", "503"):
+                    headers = {"Retry-After": cfg.retry_after} if fault == "429" else {}
+                    self._json(int(fault), {"error": {"message": f"injected {fault}"}}, headers)
+                    return
+                if fault == "slow":
+                    time.sleep(cfg.slow_seconds)
+                if fault == "drop":
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                text = cfg.reply(body.get("messages", []), wants_json)
+                if fault == "bad_json":
+                    text = "Sure! Here are the scores: {criteria: [S1 met"
+                elif fault == "bad_schema":
+                    text = json.dumps({"criteria": [{"id": "S1", "met": "yes"}]})
+                usage = {
+                    "prompt_tokens": len(json.dumps(body.get("messages", []))) // 4,
+                    "completion_tokens": max(1, len(text) // 4),
+                }
+                usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                if not stream:
+                    self._json(
+                        200,
+                        {
+                            "id": "chatcmpl-stub",
+                            "object": "chat.completion",
+                            "created": int(time.time()),
+                            "model": model,
+                            "choices": [
+                                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                            ],
+                            "usage": usage,
+                        },
+                    )
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                words = text.split(" ")
+                pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+                for i, piece in enumerate(pieces):
+                    if fault == "cut_stream" and i >= max(1, len(pieces) // 2):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    chunk = {
+                        "id": "chatcmpl-stub",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model,
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    if cfg.token_delay:
+                        time.sleep(cfg.token_delay)
+                done = {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "usage": usage,
+                }
+                self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
+
+        return Handler

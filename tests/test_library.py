@@ -1,0 +1,68 @@
+"""The prompt library: every data file loads, versions are recorded, and bad data is reported clearly."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agents.errors import DataError
+from agents.prompt_library import PromptLibrary, load_library
+from agents.scenarios import PROFESSIONS, TaskKind
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bank_covers_professions_settings_and_task_kinds(library: PromptLibrary) -> None:
+    bank = library.scenarios
+    assert len(bank) >= 30
+    kinds = Counter(s.kind for s in bank)
+    assert all(kinds[k] >= 5 for k in TaskKind)
+    settings = Counter(s.setting.value for s in bank)
+    assert settings["uk"] >= 12 and settings["us"] >= 12
+    for prof in PROFESSIONS:
+        assert sum(prof in s.professions for s in bank) >= 6, prof
+
+
+def test_uk_and_us_conventions_are_kept_apart(library: PromptLibrary) -> None:
+    us_only = ("911", "emergency room", "acetaminophen", "tylenol", "poison control")
+    uk_only = ("999", "nhs 111", "a&e", "paracetamol", "nice ")
+    for s in library.scenarios:
+        text = " ".join([s.question, s.user_prompt or "", s.ai_answer or "", s.escalation]).lower()
+        other = us_only if s.setting.value == "uk" else uk_only
+        assert not [w for w in other if w in text], s.id
+
+
+def test_every_question_and_probe_asks_one_thing(library: PromptLibrary) -> None:
+    for s in library.scenarios:
+        assert s.question.count("?") <= 1, s.id
+        for crit, hint in s.probe_hints.items():
+            assert hint.count("?") <= 1, (s.id, crit)
+
+
+def test_versions_are_recorded(library: PromptLibrary) -> None:
+    versions = library.versions()
+    assert versions["rubric"] == "rubric-v1"
+    assert versions["scenarios"].startswith("scenarios-")
+    assert "template:judge_system" in versions
+
+
+def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
+    copy = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", copy)
+    broken = copy / "scenarios" / "uk-chest-pain-reassurance.yaml"
+    broken.write_text("id: x\nkind: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_library(copy)
+    assert "uk-chest-pain-reassurance.yaml" in str(err.value) and "line" in str(err.value)
+
+
+def test_invalid_scenario_names_the_field(tmp_path: Path) -> None:
+    copy = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", copy)
+    path = copy / "scenarios" / "uk-chest-pain-reassurance.yaml"
+    path.write_text(path.read_text().replace("kind: review", "kind: gossip"), encoding="utf-8")
+    with pytest.raises(DataError, match=r"uk-chest-pain-reassurance\.yaml: kind"):
+        load_library(copy)
