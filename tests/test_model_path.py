@@ -69,7 +69,7 @@ async def test_openai_mode_streams_probes_and_scores_with_json_schema(
 ) -> None:
     with StubServer() as stub:
         _use(stub, monkeypatch)
-        session, typed, probe_tokens = await _interview(library, TranscriptStore(tmp_path), seed=1)
+        session, _, probe_tokens = await _interview(library, TranscriptStore(tmp_path), seed=1)
         assert session.transcript.models["interviewer"] == "stub-model"
         assert probe_tokens > 3, "the probe arrives token by token"
         assert session.feedback is not None and session.feedback.judge_kind is JudgeKind.MODEL
