@@ -19,7 +19,7 @@ from agents.config import Settings, load_settings
 from agents.errors import CoachError, TranscriptError
 from agents.feedback import Feedback
 from agents.prompt_library import PromptLibrary, load_library
-from agents.report import to_html, to_markdown
+from agents.report import details_markdown, summary_markdown, to_html, to_markdown
 from agents.session import (
     Event,
     InterviewSession,
@@ -30,7 +30,7 @@ from agents.session import (
     make_judge,
 )
 from agents.store import TranscriptStore
-from agents.transcript import Status, Transcript, TurnKind, load_transcript
+from agents.transcript import Transcript, TurnKind, load_transcript
 from agents.ui import (
     PROFESSION_LABELS,
     QUICK_STARTS,
@@ -246,7 +246,9 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
             name=f"{stem}-report.html", content=to_html(feedback).encode("utf-8"), mime="text/html", display="inline"
         ),
     ]
-    await cl.Message(content=to_markdown(feedback), elements=elements, actions=[_new_action()]).send()
+    # The headline (band, scores, chart, downloads) first; the evidence and rewrites below it.
+    await cl.Message(content=summary_markdown(feedback), elements=elements).send()
+    await cl.Message(content=details_markdown(feedback), actions=[_new_action()]).send()
 
 
 async def _replay_uploads(elements: list[Any]) -> None:
@@ -282,10 +284,14 @@ async def on_message(message: cl.Message) -> None:
         if not message.content.strip():
             return
     session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
+    start = parse_start_command(message.content)
+    if start is not None and session is not None and not session.finished:
+        session.abandon()  # kept on disk as ended early; a start command never counts as an answer
+        session = None
     if session is None or session.finished:
         if files:
             return
-        await _start_interview(parse_start_command(message.content) or {})
+        await _start_interview(start or {})
         return
     try:
         await _render(session, session.respond(message.content))
@@ -304,9 +310,7 @@ async def on_settings_update(choices: dict[str, Any]) -> None:
     if session is not None and not session.finished and session.transcript.candidate_turns:
         await cl.Message(content="Settings saved — they apply to your next interview.").send()
     elif session is not None and not session.finished:
-        session.transcript.status = Status.ENDED_EARLY
-        session.transcript.state["phase"] = "finished"
-        STORE.save(session.transcript)
+        session.abandon()
         await _start_interview(choices)
 
 
@@ -325,7 +329,5 @@ async def on_new(action: cl.Action) -> None:
     """Leave the current interview (kept on disk) and start a fresh one."""
     session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
     if session is not None and not session.finished:
-        session.transcript.status = Status.ENDED_EARLY
-        session.transcript.state["phase"] = "finished"
-        STORE.save(session.transcript)
+        session.abandon()
     await _start_interview({})

@@ -30,16 +30,16 @@ def judge_line(fb: Feedback) -> str:
 
 
 def score_table(fb: Feedback) -> str:
-    """Markdown table of the six scores."""
-    rows = ["| Dimension | Score | Missing |", "|---|---|---|"]
+    """Markdown table of the six scores with what each is missing."""
+    rows = ["| Dimension | Score | Not yet explicit |", "|---|---|---|"]
     for d in DIMENSION_IDS:
         r = fb.dimensions[d]
-        rows.append(f"| {r.name} | {'●' * r.score}{'○' * (4 - r.score)} {r.score}/4 | {', '.join(r.missing) or '—'} |")
+        rows.append(f"| {r.name} | **{r.score}/4** | {', '.join(r.missing) or '—'} |")
     return "\n".join(rows)
 
 
-def to_markdown(fb: Feedback, *, include_evidence: bool = True) -> str:
-    """The whole report in Markdown."""
+def summary_markdown(fb: Feedback) -> str:
+    """The headline: band, who judged, the score table and any notes."""
     band = fb.band.value
     lines = [
         f"## Feedback — {BAND_LABEL[band]}",
@@ -51,28 +51,69 @@ def to_markdown(fb: Feedback, *, include_evidence: bool = True) -> str:
         score_table(fb),
         "",
     ]
-    for note in fb.notes:
-        lines.append(f"> {note}")
-    if fb.notes:
-        lines.append("")
-    if not include_evidence:
-        return "\n".join(lines)
+    lines += [f"> {note}" for note in fb.notes]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def details_markdown(fb: Feedback) -> str:
+    """Per dimension: what was met with your words as evidence, what was missing, and the rewrite."""
+    lines = ["## What you said, and what you left unsaid", ""]
     for d in DIMENSION_IDS:
         r = fb.dimensions[d]
         lines.append(f"### {r.name} — {r.score}/4")
+        if r.suggestion:
+            if r.improves:
+                lines.append(f"> Your words (turn {r.improves.turn}): “{_clip(r.improves.quote)}”")
+                lines.append(">")
+                lines.append(f"> **Say it explicitly:** {r.suggestion}")
+            else:
+                lines.append(f"> **Say it explicitly:** {r.suggestion}")
+            lines.append("")
         for c in r.criteria:
-            mark = "✅" if c.met else "⬜"
-            lines.append(f"- {mark} **{c.id}** — {c.reasoning}")
+            mark = "**Met**" if c.met else "*Not yet*"
+            lines.append(f"- {mark} · **{c.id}** {_criterion_text(c.id)} — {c.reasoning}")
             for ev in c.evidence:
                 lines.append(f"    - turn {ev.turn}: “{_clip(ev.quote)}”")
-        if r.suggestion:
-            lines.append("")
-            lines.append(f"**Say it explicitly:** {r.suggestion}")
-            if r.improves:
-                lines.append(f"  - Next to your sentence (turn {r.improves.turn}): “{_clip(r.improves.quote)}”")
         lines.append("")
     lines.append(f"_Rubric {fb.rubric_version}. Practice feedback, not clinical advice._")
     return "\n".join(lines)
+
+
+_CRITERION_NAMES = {
+    "S1": "specific harm",
+    "S2": "who is harmed",
+    "S3": "why unsafe",
+    "S4": "residual risk",
+    "B1": "what the AI must not do",
+    "B2": "when to defer",
+    "B3": "escalation triggers",
+    "B4": "route and urgency",
+    "J1": "guidance as reference",
+    "J2": "adapts to context",
+    "J3": "weighs a trade-off",
+    "J4": "own reasoning",
+    "U1": "missing information",
+    "U2": "conditional assumption",
+    "U3": "verify first",
+    "U4": "no overconfidence",
+    "C1": "same safety threshold",
+    "C2": "explains priority changes",
+    "C3": "no contradiction",
+    "C4": "builds on earlier answers",
+    "F1": "framed as AI behaviour",
+    "F2": "structured",
+    "F3": "rationale for each point",
+    "F4": "no anecdote",
+}
+
+
+def _criterion_text(crit: str) -> str:
+    return f"({_CRITERION_NAMES[crit]})" if crit in _CRITERION_NAMES else ""
+
+
+def to_markdown(fb: Feedback) -> str:
+    """The whole report in Markdown (terminal and download)."""
+    return summary_markdown(fb) + "\n" + details_markdown(fb)
 
 
 def _clip(text: str, limit: int = 240) -> str:
@@ -124,7 +165,10 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
         for c in r.criteria:
             quotes = "".join(f"<blockquote>turn {q.turn}: {e(q.quote)}</blockquote>" for q in c.evidence)
             cls = "met" if c.met else "unmet"
-            items.append(f"<li class='{cls}'>{'✅' if c.met else '⬜'} <b>{c.id}</b> — {e(c.reasoning)}{quotes}</li>")
+            label = "Met" if c.met else "Not yet"
+            items.append(
+                f"<li class='{cls}'>{label} · <b>{c.id}</b> {e(_criterion_text(c.id))} — {e(c.reasoning)}{quotes}</li>"
+            )
         suggestion = ""
         if r.suggestion:
             near = (

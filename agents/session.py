@@ -403,6 +403,14 @@ class InterviewSession:
         async for ev in self._finish(Status.ENDED_EARLY):
             yield ev
 
+    def abandon(self) -> None:
+        """Leave the interview without feedback (the user started another); it stays on disk, ended early."""
+        if self.finished:
+            return
+        self.state["phase"] = Phase.FINISHED
+        self.transcript.status = Status.ENDED_EARLY
+        self._save()
+
     async def evaluate(self) -> Feedback:
         """Judge the transcript (model judge with labelled fallback, or offline) and save the feedback."""
         feedback = await self.judge.evaluate(self.transcript)

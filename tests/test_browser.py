@@ -1,0 +1,286 @@
+"""End to end in a real browser (Debian's Chromium driven by Playwright) against the app started on
+a free loopback port in offline mode: a two-scenario interview typed in, a reload mid-interview,
+the report (chart, six scores, band), the transcript downloaded and uploaded back for replay, and
+the app killed mid-interview and restarted. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+DIMENSIONS = [
+    "Safety and harm",
+    "Scope and escalation",
+    "Clinical judgement",
+    "Uncertainty",
+    "Consistency",
+    "Framing and structure",
+]
+ANSWERS = [
+    "I'd get them seen.",
+    "The AI should tell them to call 999 now because this could be a heart attack, and this user is at risk.",
+    "The AI should not give a dose. It should first ask about other medicines, because we don't know her history.",
+    "As I said earlier, the same threshold applies: red flags mean urgent escalation.",
+    "Nothing more to add.",
+    "Nothing more to add.",
+    "Nothing more to add.",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class App:
+    """The Chainlit app as a real process (so it can be killed and restarted)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
+        env.pop("CI", None)  # chainlit's CI mode would plant a fake OpenAI key
+        env.update(COACH_MODE="offline", COACH_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
+        log = open(self.data_dir.parent / f"app-{self.port}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "chainlit",
+                "run",
+                "app.py",
+                "--headless",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("the app did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    running = App(tmp_path / "data")
+    running.data_dir.mkdir()
+    running.start()
+    yield running
+    running.kill()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
+        yield b
+        b.close()
+
+
+class Chat:
+    """Helpers over the Chainlit page's stable ids."""
+
+    def __init__(self, page: object) -> None:
+        self.page = page
+        self.msgs = page.locator('[data-step-type="assistant_message"] .message-content')  # type: ignore[attr-defined]
+
+    def texts(self) -> list[str]:
+        return list(self.msgs.all_inner_texts())
+
+    def settle(self, before: int, timeout: float = 45) -> None:
+        deadline = time.time() + timeout
+        while self.msgs.count() <= before:
+            assert time.time() < deadline, "no reply from the app"
+            time.sleep(0.2)
+        last, stable = -1, 0
+        while stable < 6 and time.time() < deadline:
+            count = self.msgs.count()
+            stable = stable + 1 if count == last else 0
+            last = count
+            time.sleep(0.25)
+
+    def send(self, text: str) -> None:
+        before = self.msgs.count()
+        self.page.fill("textarea#chat-input", text)  # type: ignore[attr-defined]
+        self.page.click("#chat-submit")  # type: ignore[attr-defined]
+        self.settle(before)
+
+    def report_done(self) -> bool:
+        return any(t.startswith("Feedback") for t in self.texts())
+
+    def scores(self, which: int = -1) -> dict[str, int]:
+        summary = [t for t in self.texts() if t.startswith("Feedback")][which]
+        found = {}
+        for name in DIMENSIONS:
+            m = re.search(re.escape(name) + r"\s+(\d)/4", summary)
+            assert m, f"{name} missing from the report"
+            found[name] = int(m.group(1))
+        return found
+
+
+def _shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))  # type: ignore[attr-defined]
+
+
+def _answer_until_report(chat: Chat, answers: list[str]) -> None:
+    for answer in answers:
+        if chat.report_done():
+            return
+        chat.send(answer)
+    deadline = time.time() + 30
+    while not chat.report_done():
+        assert time.time() < deadline, "the feedback report never appeared"
+        time.sleep(0.3)
+
+
+def test_interview_report_download_and_replay(app: App, browser: object, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)  # type: ignore[attr-defined]
+    page.goto(app.url)
+    page.wait_for_selector("#chat-input", timeout=30000)
+    page.wait_for_selector("#starters", timeout=30000)
+    time.sleep(1.5)  # the welcome screen fades in
+    _shot(page, "01-welcome.png")
+    chat = Chat(page)
+    chat.send("Start interview: doctor, uk, 2 scenarios")
+    texts = chat.texts()
+    assert any("offline mode" in t.lower() for t in texts), "the intro says the app is in offline mode"
+    assert any("Scenario 1 of 2" in t for t in texts)
+    _shot(page, "02-interview.png")
+
+    chat.send(ANSWERS[0])
+    # A refresh mid-interview picks the interview up where it was, with every answer kept.
+    page.reload()
+    page.wait_for_selector("#chat-input")
+    deadline = time.time() + 20
+    while not any("Welcome back" in t for t in chat.texts()):
+        assert time.time() < deadline, "the interview was not resumed after a reload"
+        time.sleep(0.3)
+    assert any("1 answer(s) saved" in t for t in chat.texts())
+    _answer_until_report(chat, ANSWERS[1:])
+
+    summary = page.locator('[data-step-type="assistant_message"]', has_text="Band:").last
+    summary.scroll_into_view_if_needed()
+    page.wait_for_selector(".js-plotly-plot, .inline-plotly", timeout=20000)
+    time.sleep(1)
+    _shot(page, "03-report-1280.png")
+    first = chat.scores()
+    assert len(first) == 6 and all(0 <= v <= 4 for v in first.values())
+    assert re.search(r"Band: (Strong|Borderline|Needs work)", chat.texts()[-2] + chat.texts()[-1])
+
+    link = page.locator('a[download$="-transcript.json"]').last
+    with page.expect_download() as info:
+        link.click()
+    saved = tmp_path / "downloaded-transcript.json"
+    info.value.save_as(saved)
+    assert '"schema_version": 1' in saved.read_text()
+
+    before = chat.msgs.count()
+    page.set_input_files("#upload-button-input", str(saved))
+    page.wait_for_selector("#attachments", timeout=10000)
+    page.wait_for_selector("#chat-submit:not([disabled])", timeout=20000)
+    page.click("#chat-submit")
+    chat.settle(before)
+    deadline = time.time() + 30
+    while len([t for t in chat.texts() if t.startswith("Feedback")]) < 2:
+        assert time.time() < deadline, "the uploaded transcript was not judged"
+        time.sleep(0.3)
+    assert chat.scores(-1) == first, "the re-uploaded transcript gets the same scores"
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator('[data-step-type="assistant_message"]', has_text="Band:").last.scroll_into_view_if_needed()
+    time.sleep(1)
+    _shot(page, "04-report-phone.png")
+
+
+def test_bad_upload_gets_a_clear_message(app: App, browser: object, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    page.goto(app.url)
+    page.wait_for_selector("#chat-input", timeout=30000)
+    chat = Chat(page)
+    bad = tmp_path / "notes.txt"
+    bad.write_text("Just some notes without any labels.\n")
+    before = chat.msgs.count()
+    page.set_input_files("#upload-button-input", str(bad))
+    page.wait_for_selector("#chat-submit:not([disabled])", timeout=20000)
+    page.click("#chat-submit")
+    chat.settle(before)
+    assert any("Could not read notes.txt" in t and "Interviewer:" in t for t in chat.texts())
+
+
+def test_killed_app_restarts_without_losing_an_answer(app: App, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    page.goto(app.url)
+    page.wait_for_selector("#chat-input", timeout=30000)
+    chat = Chat(page)
+    chat.send("Start interview: nurse, us, 2 scenarios")
+    chat.send(ANSWERS[1])
+    chat.send(ANSWERS[2])
+    app.kill()  # SIGKILL mid-interview
+    app.start()
+    page.goto(app.url)
+    page.wait_for_selector("#chat-input")
+    deadline = time.time() + 30
+    while not any("Welcome back" in t for t in chat.texts()):
+        assert time.time() < deadline, "the interview did not resume after a restart"
+        time.sleep(0.3)
+    assert any("2 answer(s) saved" in t for t in chat.texts())
+    _answer_until_report(chat, ANSWERS[3:])
