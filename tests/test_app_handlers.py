@@ -106,7 +106,7 @@ async def test_start_answer_end_gives_chart_report_and_downloads(app_module: Any
     texts = ctx.messages()
     assert any(m.startswith("## Feedback") for m in texts)
     assert any("What you said, and what you left unsaid" in m for m in texts)
-    assert any("Judge" == d.get("name") for e, d in ctx.events if e == "new_message" and d.get("type") == "tool")
+    assert any(d.get("name") == "Judge" for e, d in ctx.events if e == "new_message" and d.get("type") == "tool")
     kinds = {e["type"] for e in ctx.elements()}
     assert {"plotly", "file"} <= kinds
     names = [e["name"] for e in ctx.elements()]
