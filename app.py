@@ -15,7 +15,8 @@ from typing import Any
 import chainlit as cl
 from chainlit.input_widget import Select, Slider
 
-from agents.config import Settings, load_settings
+from agents.config import Mode, Settings, load_settings
+from agents.doctor import DoctorReport, diagnose
 from agents.errors import CoachError, TranscriptError
 from agents.feedback import Feedback
 from agents.prompt_library import PromptLibrary, load_library
@@ -128,10 +129,31 @@ def _settings_widgets(current: dict[str, Any]) -> list[Any]:
     ]
 
 
+_ENDPOINT: DoctorReport | None = None
+
+
+async def _endpoint_problem() -> str | None:
+    """In model mode, check the endpoint once per process (again while it keeps failing)."""
+    global _ENDPOINT
+    if SETTINGS.mode is not Mode.OPENAI:
+        return None
+    if _ENDPOINT is None or not _ENDPOINT.usable:
+        _ENDPOINT = await diagnose(SETTINGS, timeout=10)
+    return None if _ENDPOINT.usable else _ENDPOINT.summary()
+
+
 @cl.on_chat_start
 async def on_chat_start() -> None:
-    """Offer the settings; pick up an unfinished interview if there is one."""
+    """Offer the settings; warn about an unusable endpoint; pick up an unfinished interview."""
     await cl.ChatSettings(_settings_widgets({})).send()
+    problem = await _endpoint_problem()
+    if problem:
+        await cl.Message(
+            content=f"⚠️ **The model endpoint is not usable** — {problem}\n\nYou can still practise: questions "
+            "come from the scenario bank and your answers are scored by the offline judge, labelled as the "
+            "fallback. Fix the settings (`coach doctor` shows the details) and restart, or unset "
+            "`OPENAI_API_KEY` and `OPENAI_BASE_URL` for offline mode."
+        ).send()
     pending = resumable(STORE, _owner())
     if pending is not None:
         await _resume(pending, welcome_back=True)

@@ -176,3 +176,25 @@ async def test_password_users_only_resume_their_own(
     finally:
         monkeypatch.delenv("COACH_AUTH_USERS")
         importlib.reload(app)
+
+
+async def test_unusable_endpoint_is_explained_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: RecordingEmitter
+) -> None:
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-should-never-show-0123456789")
+    import importlib
+
+    import app
+
+    module = importlib.reload(app)
+    try:
+        await module.on_chat_start()
+        shown = ctx.messages()
+        assert any("model endpoint is not usable" in m and "cannot connect" in m for m in shown)
+        assert not any("sk-test-should-never-show" in m for m in shown)
+    finally:
+        monkeypatch.delenv("OPENAI_BASE_URL")
+        monkeypatch.delenv("OPENAI_API_KEY")
+        importlib.reload(app)
