@@ -17,18 +17,19 @@ from agents.report import to_json_line, to_markdown
 from agents.scenarios import PROFESSIONS
 from agents.session import InterviewSession, MessageDone, MessageStarted, Notice, Token, make_judge
 from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, load_transcript
+from agents.transcript import InterviewConfig, Status, Transcript, load_transcript
 
 
 def _library(settings: Settings) -> PromptLibrary:
     return load_library(settings.coach_prompts_dir)
 
 
-def _read_answers(stream: TextIO, interactive: bool) -> list[str] | None:
-    """Piped input: one answer per non-blank line. Interactive: None (read as we go)."""
-    if interactive:
-        return None
-    return [line.rstrip("\n") for line in stream if line.strip()]
+def _next_piped_answer(stream: TextIO) -> str | None:
+    """Piped input: the next non-blank line is the next answer (read as the interview goes)."""
+    for line in iter(stream.readline, ""):
+        if line.strip():
+            return line.rstrip("\n")
+    return None
 
 
 def _prompt_answer(out: TextIO) -> str | None:
@@ -57,9 +58,17 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
         max_probes=args.probes,
         seed=args.seed,
     )
-    session = InterviewSession.new(config, settings=settings, library=library, store=store)
+    if args.resume is not None:
+        transcript = _pick_resume(store, args.resume)
+        session = InterviewSession.resume(transcript, settings=settings, library=library, store=store)
+        answered = len(transcript.candidate_turns)
+        out.write(f"Resuming interview {transcript.id}: {answered} answer(s) saved.\n\n")
+        pending = session.pending_question()
+        if pending is not None:
+            out.write(f"Interviewer: {pending.text}\n\n")
+    else:
+        session = InterviewSession.new(config, settings=settings, library=library, store=store)
     interactive = sys.stdin.isatty()
-    queued = _read_answers(sys.stdin, interactive)
     out.write(
         f"[{settings.mode.value} mode — interviewer: {session.transcript.models['interviewer']}, "
         f"judge: {session.transcript.models['judge']}]\n\n"
@@ -77,12 +86,13 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
             elif isinstance(ev, Notice):
                 out.write(f"(note) {ev.text}\n\n")
 
-    await show(session.start())
+    if args.resume is None:
+        await show(session.start())
     while not session.finished:
-        if queued is None:
+        if interactive:
             answer = _prompt_answer(out)
         else:
-            answer = queued.pop(0) if queued else None
+            answer = _next_piped_answer(sys.stdin)
             if answer is not None:
                 out.write(f"Candidate: {answer}\n\n")
         if answer is None:
@@ -100,6 +110,20 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
         out.write(to_markdown(feedback) + "\n\n")
     out.write(f"Transcript saved: {path}\n")
     return 0
+
+
+def _pick_resume(store: TranscriptStore, wanted: str) -> Transcript:
+    """The interview to resume: the id given, or the latest unfinished one."""
+    if wanted:
+        transcript = store.load(wanted)
+    else:
+        unfinished = [t for t in store.list() if t.status is Status.IN_PROGRESS]
+        if not unfinished:
+            raise ConfigurationError(f"no unfinished interview in {store.transcripts}")
+        transcript = unfinished[0]
+    if transcript.status is not Status.IN_PROGRESS:
+        raise ConfigurationError(f"interview {transcript.id} has already ended ({transcript.status.value})")
+    return transcript
 
 
 async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -143,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--probes", type=int, default=1, help="follow-up probes per scenario (0-3)")
     p.add_argument("--seed", type=int, default=None, help="fix the scenario choice")
     p.add_argument("--format", choices=["md", "json"], default="md")
+    p.add_argument(
+        "--resume", nargs="?", const="", default=None, metavar="ID", help="carry on an unfinished interview (latest)"
+    )
 
     r = sub.add_parser("replay", help="judge saved transcripts (JSON or plain text) again")
     r.add_argument("files", nargs="+")

@@ -21,7 +21,7 @@ from agents.transcript import Role, Transcript
 _SPACE = re.compile(r"\s+")
 
 
-def answers_of(transcript: Transcript) -> list[tuple[int, str, str, str]]:
+def answers_of(transcript: Transcript, limit: int | None = None) -> list[tuple[int, str, str, str]]:
     """(turn index, answer, everything the interviewer said before it, the question just asked).
 
     The interviewer's words are kept so that an answer restating any earlier question earns nothing,
@@ -33,7 +33,8 @@ def answers_of(transcript: Transcript) -> list[tuple[int, str, str, str]]:
         if turn.role is Role.INTERVIEWER:
             asked.append(turn.text)
         else:
-            out.append((turn.index, turn.text, "\n\n".join(asked), asked[-1] if asked else ""))
+            text = turn.text[:limit] if limit else turn.text
+            out.append((turn.index, text, "\n\n".join(asked), asked[-1] if asked else ""))
     return out
 
 
@@ -164,13 +165,14 @@ class OfflineJudge:
 
     name = "offline"
 
-    def __init__(self, library: PromptLibrary) -> None:
+    def __init__(self, library: PromptLibrary, max_answer_chars: int | None = None) -> None:
         self.library = library
         self.analyzer = get_analyzer(library)
+        self.max_answer_chars = max_answer_chars
 
     def analyze(self, transcript: Transcript) -> Analysis:
-        """Run the analyzer over the candidate's answers."""
-        return self.analyzer.analyze_answers(answers_of(transcript))
+        """Run the analyzer over the candidate's answers (each cut to the answer budget, if set)."""
+        return self.analyzer.analyze_answers(answers_of(transcript, self.max_answer_chars))
 
     def results(self, analysis: Analysis) -> dict[str, CriterionResult]:
         """Criterion verdicts with evidence from an analysis."""

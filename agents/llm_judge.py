@@ -84,12 +84,14 @@ def extract_json(text: str) -> Any:
     raise ValueError(f"no JSON object found ({last.msg if last else 'empty reply'})")
 
 
-def render_transcript(transcript: Transcript, redactor: Redactor | None = None) -> str:
-    """Number every turn so quotes can name their turn; candidate text optionally scrubbed."""
+def render_transcript(transcript: Transcript, redactor: Redactor | None = None, limit: int | None = None) -> str:
+    """Number every turn so quotes can name their turn; answers cut to the budget and scrubbed."""
     lines = []
     for turn in transcript.turns:
         who = "Candidate" if turn.role is Role.CANDIDATE else "Interviewer"
         text = turn.text
+        if limit and turn.role is Role.CANDIDATE and len(text) > limit:
+            text = text[:limit] + f" [answer cut at {limit} characters]"
         if redactor is not None:
             text = redactor.scrub(text).text
         lines.append(f"[Turn {turn.index + 1}] {who}: {text}")
@@ -103,7 +105,7 @@ class LLMJudge:
         self.settings = settings
         self.library = library
         self.gateway = gateway or ModelGateway(settings, "judge")
-        self.offline = OfflineJudge(library)
+        self.offline = OfflineJudge(library, settings.coach_max_answer_chars)
         self.redactor = Redactor()
 
     @property
@@ -121,7 +123,7 @@ class LLMJudge:
             rubric_version=rubric.version, criteria=criteria, schema=schema
         )
         user_text = self.library.template("judge_user").render(
-            fence=fence, transcript=render_transcript(transcript, self.redactor)
+            fence=fence, transcript=render_transcript(transcript, self.redactor, self.settings.coach_max_answer_chars)
         )
         return [system(sys_text), human(user_text)]
 

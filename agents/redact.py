@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_PUBLIC_NUMBERS = {"999", "111", "911", "988", "112", "116123", "18002221222", "08001111", "0800111"}
+_PUBLIC_NUMBERS = {"999", "111", "911", "988", "112", "116123", "18002221222", "8002221222", "08001111", "0800111"}
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -28,7 +28,7 @@ def nhs_number_valid(digits: str) -> bool:
 _TITLE_NAME = re.compile(
     r"\b(Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sister|Nurse)\.?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
 )
-_NHS = re.compile(r"\b(\d{3})[ -]?(\d{3})[ -]?(\d{4})\b")
+_NHS = re.compile(r"(?<![\d-])(\d{3}) ?(\d{3}) ?(\d{4})(?![\d-])")  # written as 943 476 5919
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 _MRN = re.compile(
     r"\b(MRN|medical record (?:number|no\.?)|hospital (?:number|no\.?)|patient id)\s*[:#]?\s*[A-Z]{0,3}\d{5,}\b", re.I

@@ -96,7 +96,7 @@ def make_judge(settings: Settings, library: PromptLibrary, mode: str | None = No
     """The judge chosen by configuration: offline, or a model judge (mock or real) with fallback."""
     chosen = mode or ("offline" if settings.mode is Mode.OFFLINE else "llm")
     if chosen == "offline":
-        return OfflineJudge(library)
+        return OfflineJudge(library, settings.coach_max_answer_chars)
     from agents.llm_judge import LLMJudge
 
     return LLMJudge(settings, library)
@@ -329,6 +329,15 @@ class InterviewSession:
                 f"Your answer is {len(text):,} characters; it is saved in full, but the judge reads the first "
                 f"{limit:,}. Real screens reward concise, structured answers."
             )
+        if self.settings.mode is not Mode.OFFLINE:
+            removed = self.interviewer.redactor.scrub(text).kinds
+            if removed:
+                turn.redactions = removed
+                self._save()
+                yield Notice(
+                    "Before your answer goes to the model provider, these were replaced with placeholders: "
+                    f"{', '.join(removed)}. Your saved transcript keeps what you typed; please use fictional details."
+                )
         if self.finished:
             return
         if not text.strip():

@@ -1,0 +1,150 @@
+"""Hostile and personal input: the PII scrubber, fuzzed transcript parsers, injection variants,
+huge and odd files — every failure is one of our clear errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agents.errors import TranscriptError
+from agents.judges import OfflineJudge
+from agents.prompt_library import PromptLibrary
+from agents.redact import Redactor, nhs_number_valid
+from agents.transcript import MAX_TURNS, Transcript, load_transcript, load_transcript_bytes, parse_transcript_text
+from evals.dataset import DEFAULT_DATASET, load_dataset
+
+INJECTIONS = [
+    line.strip()
+    for line in (DEFAULT_DATASET.parent / "metamorphic" / "injections.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+def test_nhs_number_checksum() -> None:
+    assert nhs_number_valid("9434765919")
+    assert not nhs_number_valid("9434765918")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Mrs Patel said the pain started at noon.", "name"),
+        ("Seen by Dr Alan Hughes yesterday.", "name"),
+        ("NHS number 943 476 5919 on the letter.", "NHS number"),
+        ("Her SSN is 123-45-6789.", "SSN"),
+        ("MRN: 00452817 at St Mary's.", "record number"),
+        ("DOB 03/07/1961, lives alone.", "date of birth"),
+        ("Call me on 07700 900123 after six.", "phone"),
+        ("Reach him at (415) 555-0134 tomorrow.", "phone"),
+        ("Email jane.doe@example.org for the notes.", "email"),
+        ("She lives at SW1A 1AA near the park.", "postcode"),
+        ("He lives at 42 Maple Street in town.", "address"),
+    ],
+)
+def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
+    out = Redactor().scrub(text)
+    assert kind in out.kinds, out
+    assert f"[{kind}]" in out.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call 999 now or NHS 111 if unsure.",
+        "Call 911 or 988, or Poison Control on 1-800-222-1222.",
+        "Samaritans are on 116 123.",
+        "Take 500 mg every 4 to 6 hours, no more than 4 g in 24 hours.",
+    ],
+)
+def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:
+    out = Redactor().scrub(text)
+    assert out.text == text and out.kinds == []
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_plain_text_parser_never_crashes(text: str) -> None:
+    try:
+        t = parse_transcript_text(text, "fuzz.txt")
+    except TranscriptError as exc:
+        assert str(exc).startswith("fuzz.txt")
+        return
+    assert t.candidate_turns
+
+
+_labels = st.sampled_from(["Interviewer:", "Candidate:", "interviewer :", "**Candidate:**", "Candidate", ""])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.tuples(_labels, st.text(max_size=60)), max_size=20))
+def test_labelled_blocks_parse_or_explain(blocks: list[tuple[str, str]]) -> None:
+    text = "\n".join(f"{label} {body}" for label, body in blocks)
+    try:
+        parse_transcript_text(text, "blocks.txt")
+    except TranscriptError as exc:
+        assert "blocks.txt" in str(exc)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.dictionaries(st.sampled_from(["schema_version", "turns", "id", "config", "status", "x"]), _json))
+def test_json_parser_never_crashes(data: dict[str, object]) -> None:
+    try:
+        parse_transcript_text(json.dumps(data), "fuzz.json")
+    except TranscriptError as exc:
+        assert str(exc).startswith("fuzz.json")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=300))
+def test_bytes_never_crash(raw: bytes) -> None:
+    try:
+        load_transcript_bytes(raw, "upload.bin")
+    except TranscriptError as exc:
+        assert str(exc).startswith("upload.bin")
+
+
+def test_thousands_of_turns_and_empty_answers(tmp_path: Path, library: PromptLibrary) -> None:
+    many = "\n".join(f"Interviewer: Q{i}\nCandidate: A{i}" for i in range(MAX_TURNS))
+    with pytest.raises(TranscriptError, match="more than"):
+        parse_transcript_text(many, "many.txt")
+    empty = parse_transcript_text("Interviewer: Q\nCandidate:\nInterviewer: Q2\nCandidate:   \n", "e.txt")
+    feedback = OfflineJudge(library).judge(empty)
+    assert sum(feedback.scores.values()) == 0
+
+
+def test_a_bad_file_touches_nothing_saved(tmp_path: Path) -> None:
+    good = Transcript()
+    from agents.transcript import save_transcript
+
+    path = save_transcript(good, tmp_path)
+    before = path.read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 2}')
+    with pytest.raises(TranscriptError):
+        load_transcript(bad)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("variant", INJECTIONS)
+def test_injection_variants_leave_offline_scores_unchanged(library: PromptLibrary, variant: str) -> None:
+    judge = OfflineJudge(library)
+    for sample in load_dataset(DEFAULT_DATASET)[::6]:
+        base = judge.judge(sample.transcript)
+        for where in (0, -1):
+            changed = sample.transcript.model_copy(deep=True)
+            answers = [t for t in changed.turns if t.role.value == "candidate"]
+            answers[where].text = answers[where].text.rstrip() + " " + variant
+            after = judge.judge(changed)
+            assert after.scores == base.scores, (sample.id, variant)
+            assert "injection" in after.flags
