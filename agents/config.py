@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     coach_judge_reasks: int = Field(default=2, ge=0, le=5, description="Re-asks when judge output is invalid.")
     coach_max_answer_chars: int = Field(default=6000, gt=100, description="Answers longer than this are cut.")
     coach_local_only: bool = Field(default=False, description="Refuse to send any text to a model provider.")
+    coach_incremental_judge: bool = Field(
+        default=True, description="Judge each scenario in the background as soon as it is answered."
+    )
     coach_cache_dir: Path | None = Field(default=None, description="Eval model-call cache (default: data dir).")
     coach_auth_users: SecretStr | None = Field(
         default=None, description="Turn on password login: 'alice:password1,bob:password2'."

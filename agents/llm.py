@@ -291,18 +291,21 @@ class ModelGateway:
         """A reply meant to be JSON, asked for with the best method the server accepts:
         a JSON schema response format, else JSON mode, else plain text (parsed tolerantly later)."""
         while True:
+            method = self.json_method
             params: dict[str, Any]
-            if self.json_method == "json_schema":
+            if method == "json_schema":
                 params = {"response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}}
-            elif self.json_method == "json_object":
+            elif method == "json_object":
                 params = {"response_format": {"type": "json_object"}}
             else:
                 params = {}
             try:
                 return await self.complete(messages, cache_messages=cache_messages, **params)
             except openai.BadRequestError:
-                # The server refused this response format: step down once and remember it.
-                self.json_method = "json_object" if self.json_method == "json_schema" else "text"
+                # The server refused this response format: step down one level and remember it.
+                # Compare with the method this call used, so concurrent calls step down only once.
+                if self.json_method == method:
+                    self.json_method = "json_object" if method == "json_schema" else "text"
 
 
 def _text_of(message: Any) -> str:

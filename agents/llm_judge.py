@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from agents.config import Settings
 from agents.errors import ModelUnavailableError
@@ -50,10 +51,11 @@ class ModelJudgement(BaseModel):
     criteria: list[ModelCriterionVerdict] = Field(description="All 24 criteria, each exactly once.")
 
     @model_validator(mode="after")
-    def _all_criteria_once(self) -> ModelJudgement:
+    def _all_criteria_once(self, info: ValidationInfo) -> ModelJudgement:
+        wanted = list((info.context or {}).get("criteria", CRITERION_IDS))
         ids = [c.id for c in self.criteria]
-        missing = [c for c in CRITERION_IDS if c not in ids]
-        extra = sorted({c for c in ids if c not in CRITERION_IDS})
+        missing = [c for c in wanted if c not in ids]
+        extra = sorted({c for c in ids if c not in wanted})
         dupes = sorted({c for c in ids if ids.count(c) > 1})
         problems = []
         if missing:
@@ -113,37 +115,50 @@ class LLMJudge:
         """The judge model's name."""
         return self.gateway.model_name
 
-    def messages(self, transcript: Transcript, fence: str) -> list[BaseMessage]:
+    def messages(
+        self, transcript: Transcript, fence: str, criteria: Sequence[str] = CRITERION_IDS
+    ) -> list[BaseMessage]:
         """System prompt (stable, cacheable) first; the fenced transcript last."""
         rubric = self.library.rubric
-        criteria = "\n".join(f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria)
+        rubric_lines = "\n".join(f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria)
         schema = json.dumps(ModelJudgement.model_json_schema())
         # The system prompt carries no per-run value, so providers can cache it across calls.
         sys_text = self.library.template("judge_system").render(
-            rubric_version=rubric.version, criteria=criteria, schema=schema
+            rubric_version=rubric.version, criteria=rubric_lines, schema=schema
+        )
+        scope = (
+            "all 24 criteria"
+            if list(criteria) == list(CRITERION_IDS)
+            else f"only these criteria: {', '.join(criteria)} (list exactly these, each once)"
         )
         user_text = self.library.template("judge_user").render(
-            fence=fence, transcript=render_transcript(transcript, self.redactor, self.settings.coach_max_answer_chars)
+            scope=scope,
+            fence=fence,
+            transcript=render_transcript(transcript, self.redactor, self.settings.coach_max_answer_chars),
         )
         return [system(sys_text), human(user_text)]
 
-    async def verdicts(self, transcript: Transcript) -> dict[str, CriterionResult]:
-        """Ask the model, re-asking with the validation error when the reply is unusable."""
+    async def verdicts(
+        self, transcript: Transcript, criteria: Sequence[str] = CRITERION_IDS
+    ) -> dict[str, CriterionResult]:
+        """Ask the model for `criteria` (all 24 by default), re-asking with the validation error
+        when the reply is unusable."""
         fence = secrets.token_hex(8)
-        messages = self.messages(transcript, fence)
-        stable = self.messages(transcript, "FENCE")  # cache key: the same request whatever the fence
+        wanted = list(criteria)
+        messages = self.messages(transcript, fence, wanted)
+        stable = self.messages(transcript, "FENCE", wanted)  # cache key: the same request whatever the fence
         schema = ModelJudgement.model_json_schema()
         for attempt in range(self.settings.coach_judge_reasks + 1):
             reply = await self.gateway.complete_json(messages, schema, "judgement", cache_messages=stable)
             try:
-                parsed = ModelJudgement.model_validate(extract_json(reply))
+                parsed = ModelJudgement.model_validate(extract_json(reply), context={"criteria": wanted})
             except (ValueError, ValidationError) as exc:
                 error = _short_error(exc)
                 if attempt >= self.settings.coach_judge_reasks:
                     raise JudgeOutputError(error) from exc
                 reask = [
                     AIMessage(content=reply[:4000]),
-                    human(self.library.template("judge_reask").render(error=error, ids=", ".join(CRITERION_IDS))),
+                    human(self.library.template("judge_reask").render(error=error, ids=", ".join(wanted))),
                 ]
                 messages = [*messages, *reask]
                 stable = [*stable, *reask]

@@ -92,14 +92,24 @@ class EngineParts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def make_judge(settings: Settings, library: PromptLibrary, mode: str | None = None) -> Judge:
-    """The judge chosen by configuration: offline, or a model judge (mock or real) with fallback."""
+def make_judge(
+    settings: Settings, library: PromptLibrary, mode: str | None = None, *, incremental: bool = False
+) -> Judge:
+    """The judge chosen by configuration: offline, or a model judge (mock or real) with fallback.
+
+    `incremental` (for live interviews) judges each scenario in the background as it completes.
+    """
     chosen = mode or ("offline" if settings.mode is Mode.OFFLINE else "llm")
     if chosen == "offline":
         return OfflineJudge(library, settings.coach_max_answer_chars)
     from agents.llm_judge import LLMJudge
 
-    return LLMJudge(settings, library)
+    judge = LLMJudge(settings, library)
+    if incremental and settings.coach_incremental_judge:
+        from agents.incremental_judge import IncrementalJudge
+
+        return IncrementalJudge(judge)
+    return judge
 
 
 def make_interviewer_gateway(settings: Settings) -> ModelGateway | None:
@@ -129,7 +139,7 @@ class InterviewSession:
         seed = transcript.config.seed
         self.rng = random.Random(seed if seed is not None else transcript.id)
         self.interviewer = Interviewer(library, get_analyzer(library), gateway=gateway, rng=self.rng)
-        self.judge = judge or make_judge(settings, library)
+        self.judge = judge or make_judge(settings, library, incremental=True)
         self.feedback: Feedback | None = None
         self.transcript.state.setdefault("phase", Phase.NOT_STARTED)
 
@@ -159,7 +169,7 @@ class InterviewSession:
         transcript.prompt_versions = library.versions()
         if gateway is None:
             gateway = make_interviewer_gateway(settings)
-        judge = judge or make_judge(settings, library)
+        judge = judge or make_judge(settings, library, incremental=True)
         transcript.models = {
             "mode": settings.mode.value,
             "interviewer": gateway.model_name if gateway else "offline",
@@ -382,6 +392,9 @@ class InterviewSession:
             yield ev
 
     async def _advance(self) -> AsyncIterator[Event]:
+        done = self.scenarios[self.position].id if self.position < len(self.scenarios) else None
+        if done is not None and hasattr(self.judge, "scenario_done"):
+            self.judge.scenario_done(self.transcript, done)  # judged in the background meanwhile
         nxt = self.position + 1
         if nxt < len(self.scenarios):
             self.state.update(phase=Phase.AWAITING_ANSWER, position=nxt, probes_used=0, probed=[])

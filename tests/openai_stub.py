@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import socket
 import threading
 import time
@@ -19,11 +20,19 @@ CRITERIA = [f"{p}{n}" for p in "SBJUCF" for n in range(1, 5)]
 FAULTS = ("429", "500", "503", "slow", "drop", "cut_stream", "bad_json", "bad_schema")
 
 
+def requested_criteria(messages: list[dict[str, Any]]) -> list[str]:
+    """The criteria a judge request asks for (all 24 unless it names a subset)."""
+    text = json.dumps(messages)
+    m = re.search(r"only these criteria: ([A-Z0-9, ]+)", text)
+    return [c.strip() for c in m.group(1).split(",") if c.strip()] if m else list(CRITERIA)
+
+
 def default_reply(messages: list[dict[str, Any]], wants_json: bool) -> str:
-    """A judge reply (all criteria, valid) when JSON is wanted, else a short interviewer line."""
+    """A judge reply (the criteria asked for, valid) when JSON is wanted, else a short interviewer line."""
     if wants_json or "Score this transcript" in json.dumps(messages):
+        wanted = requested_criteria(messages)
         return json.dumps(
-            {"criteria": [{"id": c, "evidence": [], "reasoning": "stub", "met": c in ("B4", "F1")} for c in CRITERIA]}
+            {"criteria": [{"id": c, "evidence": [], "reasoning": "stub", "met": c in ("B4", "F1")} for c in wanted]}
         )
     return "Thank you. At what point, and to whom, should the model hand over, and how fast?"
 

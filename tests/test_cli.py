@@ -99,7 +99,12 @@ def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path) ->
     env.update({"COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
     proc = subprocess.Popen(
         [sys.executable, "-m", "agents.cli", "interview", "--scenarios", "2", "--seed", "3"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, env=env, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=env,
+        text=True,
     )
     assert proc.stdin is not None
     # Answers are read line by line as the interview goes; kill once two are on disk.

@@ -131,3 +131,48 @@ def test_extract_json_from_prose_and_fences() -> None:
     assert extract_json('Sure! {"a": 2} hope that helps') == {"a": 2}
     with pytest.raises(ValueError):
         extract_json("no json")
+
+
+async def test_incremental_judging_starts_in_the_background_and_merges(
+    library: PromptLibrary, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript, tmp_path: object
+) -> None:
+    import asyncio
+    import re
+    from pathlib import Path
+
+    from agents.incremental_judge import IncrementalJudge
+    from agents.session import InterviewSession
+    from agents.store import TranscriptStore
+    from agents.transcript import InterviewConfig
+
+    monkeypatch.setenv("COACH_MODE", "mock")
+
+    def judge_reply(messages: list[object]) -> str:
+        text = str(getattr(messages[-1], "content", ""))
+        m = re.search(r"only these criteria: ([A-Z0-9, ]+)", text)
+        wanted = [c.strip() for c in m.group(1).split(",") if c.strip()] if m else list(CRITERION_IDS)
+        met = {"B4", "C4", "U4"}
+        return json.dumps({"criteria": [{"id": c, "evidence": [], "reasoning": "r", "met": c in met} for c in wanted]})
+
+    mock_script.handle("judge", lambda msgs: judge_reply(msgs))
+    session = InterviewSession.new(
+        InterviewConfig(scenario_count=2, max_probes=0, seed=4),
+        settings=load_settings(),
+        library=library,
+        store=TranscriptStore(Path(str(tmp_path))),
+    )
+    assert isinstance(session.judge, IncrementalJudge)
+    async for _ in session.start():
+        pass
+    async for _ in session.respond("The AI should tell them to call 999 now."):
+        pass
+    await asyncio.sleep(0.05)
+    assert len(mock_script.calls_for("judge")) == 1, "scenario 1 is judged while scenario 2 is asked"
+    for answer in ("Call 999 now.", "Same as before."):
+        async for _ in session.respond(answer):
+            pass
+    feedback = await session.evaluate()
+    assert feedback.judge_kind is JudgeKind.MODEL
+    assert feedback.scores["scope"] == 1 and feedback.scores["consistency"] == 1
+    assert feedback.scores["uncertainty"] == 1
+    assert len(mock_script.calls_for("judge")) == 3  # two scenarios, then the cross-answer criteria

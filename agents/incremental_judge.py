@@ -1,0 +1,104 @@
+"""Judging while the candidate answers, so feedback arrives about one judge call after the last answer.
+
+When a scenario's answers (with their probes) are complete, that part of the transcript is judged in
+the background on the criteria a single answer can show. At the end only the cross-answer criteria
+(consistency) and any scenario not yet judged remain; they run together. Any failure falls back
+exactly like the end-of-interview judge: the offline judge's feedback, labelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from agents.errors import ModelUnavailableError
+from agents.feedback import CriterionResult, Feedback, JudgeKind
+from agents.judges import assemble_feedback, verify_quotes
+from agents.llm_judge import JudgeOutputError, LLMJudge
+from agents.rubric import CRITERION_IDS
+from agents.transcript import Role, Transcript
+
+# Criteria that need every answer at once; judged in the final call over the whole interview.
+CROSS_ANSWER = ("C1", "C2", "C3", "C4")
+# Criteria met only if never violated: a violation in any part fails them.
+NEGATIVE = ("J4", "U4", "F4")
+PER_SEGMENT = tuple(c for c in CRITERION_IDS if c not in CROSS_ANSWER)
+
+
+def segment(transcript: Transcript, scenario_id: str) -> Transcript:
+    """The part of the transcript about one scenario, keeping original turn numbers."""
+    part = transcript.model_copy(deep=True)
+    part.turns = [t for t in part.turns if t.scenario_id == scenario_id]
+    return part
+
+
+def merge(parts: list[dict[str, CriterionResult]], cross: dict[str, CriterionResult]) -> dict[str, CriterionResult]:
+    """Combine per-scenario verdicts: met anywhere for ordinary criteria, never violated for the
+    negative ones, and the cross-answer criteria from the final call."""
+    merged: dict[str, CriterionResult] = dict(cross)
+    for crit in PER_SEGMENT:
+        verdicts = [p[crit] for p in parts if crit in p]
+        if not verdicts:
+            merged[crit] = CriterionResult(id=crit, reasoning="no answers to judge", met=False)
+            continue
+        if crit in NEGATIVE:
+            failing = [v for v in verdicts if not v.met]
+            chosen = failing[0] if failing else verdicts[0]
+        else:
+            meeting = [v for v in verdicts if v.met]
+            chosen = meeting[0] if meeting else verdicts[0]
+        evidence = [e for v in verdicts if v.met == chosen.met for e in v.evidence][:2]
+        merged[crit] = CriterionResult(id=crit, evidence=evidence, reasoning=chosen.reasoning, met=chosen.met)
+    return merged
+
+
+class IncrementalJudge:
+    """Wraps the model judge: `scenario_done` starts background work; `evaluate` finishes it."""
+
+    def __init__(self, judge: LLMJudge) -> None:
+        self.judge = judge
+        self.tasks: dict[str, asyncio.Task[dict[str, CriterionResult]]] = {}
+
+    @property
+    def name(self) -> str:
+        """The judge model's name."""
+        return self.judge.name
+
+    def scenario_done(self, transcript: Transcript, scenario_id: str) -> None:
+        """Judge one scenario's answers in the background; never blocks the next question."""
+        if scenario_id in self.tasks:
+            return
+        part = segment(transcript, scenario_id)
+        if not any(t.role is Role.CANDIDATE for t in part.turns):
+            return
+        self.tasks[scenario_id] = asyncio.create_task(self.judge.verdicts(part, PER_SEGMENT))
+
+    async def evaluate(self, transcript: Transcript) -> Feedback:
+        """Finish: judge what is left and the cross-answer criteria together, then merge."""
+        for sid in transcript.scenario_ids:
+            self.scenario_done(transcript, sid)
+        cross = asyncio.create_task(self.judge.verdicts(transcript, CROSS_ANSWER))
+        try:
+            parts = list(await asyncio.gather(*self.tasks.values()))
+            cross_results = await cross
+        except (ModelUnavailableError, JudgeOutputError) as exc:
+            for task in [*self.tasks.values(), cross]:
+                task.cancel()
+            for task in [*self.tasks.values(), cross]:
+                with contextlib.suppress(BaseException):
+                    await task
+            reason = (
+                str(exc)
+                if isinstance(exc, ModelUnavailableError)
+                else f"The judge model's replies could not be used ({exc})."
+            )
+            return self.judge.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
+        results = merge(parts, cross_results)
+        dropped = verify_quotes(results, transcript)
+        notes = (
+            [f"{dropped} quote(s) from the judge did not occur in your answers and were removed."] if dropped else []
+        )
+        analysis = self.judge.offline.analyze(transcript)
+        return assemble_feedback(
+            transcript, results, self.judge.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
+        )
