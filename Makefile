@@ -36,7 +36,7 @@ eval: $(STAMP)
 	$(BIN)/coach eval interviewer
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

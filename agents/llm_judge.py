@@ -120,7 +120,15 @@ class LLMJudge:
     ) -> list[BaseMessage]:
         """System prompt (stable, cacheable) first; the fenced transcript last."""
         rubric = self.library.rubric
-        rubric_lines = "\n".join(f"- {c.id} ({d.id}): {c.text}" for d in rubric.dimensions for c in d.criteria)
+        guide = self.library.guide.get("criteria", {})
+
+        def line(dim: str, crit: Any) -> str:
+            text = f"- {crit.id} ({dim}): {crit.text}"
+            if crit.id in guide:
+                text += f"\n    met: {guide[crit.id]['met']}\n    not met: {guide[crit.id]['not_met']}"
+            return text
+
+        rubric_lines = "\n".join(line(d.id, c) for d in rubric.dimensions for c in d.criteria)
         schema = json.dumps(ModelJudgement.model_json_schema())
         # The system prompt carries no per-run value, so providers can cache it across calls.
         sys_text = self.library.template("judge_system").render(

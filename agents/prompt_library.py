@@ -61,6 +61,7 @@ class PromptLibrary(BaseModel):
     lexicon: dict[str, Any]
     interviewer: InterviewerScript
     templates: dict[str, PromptTemplate]
+    guide: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def lexicon_version(self) -> str:
@@ -88,6 +89,7 @@ class PromptLibrary(BaseModel):
             "scenarios": self.scenarios_version,
             "analyzer": self.lexicon_version,
             "interviewer_script": self.interviewer.version,
+            "guide": str(self.guide.get("version", "none")),
         }
         out.update({f"template:{k}": t.version for k, t in sorted(self.templates.items())})
         return out
@@ -181,6 +183,11 @@ def _load_library_cached(root: Path) -> PromptLibrary:
 
     templates = {p.stem: _load_template(p) for p in sorted((root / "templates").glob("*.md"))}
 
+    guide_path = root / "rubric" / "guide.yaml"
+    guide = _read_yaml(guide_path) if guide_path.exists() else {}
+    if guide and (not isinstance(guide, dict) or set(guide.get("criteria", {})) != set(rubric.criterion_ids)):
+        raise DataError(f"{guide_path}: needs a 'criteria' entry for each of the 24 criterion ids")
+
     return PromptLibrary(
         root=root,
         rubric=rubric,
@@ -189,4 +196,5 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         lexicon=lexicon,
         interviewer=script,
         templates=templates,
+        guide=guide,
     )

@@ -1,0 +1,284 @@
+"""`make bench`: the performance figures, printed as ratios against their goals.
+
+Runs against a loopback OpenAI-compatible stub with a fixed latency per call (and streaming), so the
+figures measure this code, not a provider. Not a test: it prints numbers and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agents.config import load_settings  # noqa: E402
+from agents.judges import OfflineJudge, get_analyzer  # noqa: E402
+from agents.llm import ModelGateway, ResponseCache  # noqa: E402
+from agents.llm_judge import LLMJudge  # noqa: E402
+from agents.prompt_library import load_library  # noqa: E402
+from agents.session import InterviewSession, MessageDone  # noqa: E402
+from agents.store import TranscriptStore  # noqa: E402
+from agents.transcript import InterviewConfig, TurnKind  # noqa: E402
+from evals.dataset import DEFAULT_DATASET, load_dataset  # noqa: E402
+from evals.runner import run_bounded  # noqa: E402
+from tests.openai_stub import StubConfig, StubServer  # noqa: E402
+
+VAGUE = "I'd want them seen by someone, it's hard to say more."
+
+
+def _env(stub: StubServer, **extra: str) -> None:
+    for key in [k for k in os.environ if k.startswith(("COACH_", "OPENAI_"))]:
+        del os.environ[key]
+    os.environ.update(
+        OPENAI_BASE_URL=stub.base_url,
+        OPENAI_API_KEY="bench-key",
+        COACH_MODEL="stub-model",
+        COACH_DATA_DIR=tempfile.mkdtemp(prefix="coach-bench-"),
+        COACH_RETRY_MAX_WAIT="0",
+        **extra,
+    )
+
+
+def _line(name: str, value: float, goal: str, ok: bool, detail: str) -> str:
+    return f"  {name:<48} {value:>8.3f}   goal {goal:<8} {'met' if ok else 'MISSED':<7} {detail}"
+
+
+async def engine_overhead(latency: float, turns: int) -> tuple[float, str]:
+    """Interviewer turn through the engine vs the same request with the raw openai client."""
+    import openai
+
+    with StubServer(StubConfig(latency=latency)) as stub:
+        _env(stub)
+        settings = load_settings()
+        library = load_library(settings.coach_prompts_dir)
+        store = TranscriptStore(settings.coach_data_dir)
+        engine_times: list[float] = []
+        last_messages: list[dict[str, Any]] = []
+        while len(engine_times) < turns:
+            session = InterviewSession.new(
+                InterviewConfig(scenario_count=1, max_probes=3, seed=len(engine_times)),
+                settings=settings,
+                library=library,
+                store=store,
+            )
+            async for _ in session.start():
+                pass
+            for _ in range(3):
+                started = time.perf_counter()
+                kinds = [ev.turn.kind async for ev in session.respond(VAGUE) if isinstance(ev, MessageDone)]
+                elapsed = time.perf_counter() - started
+                if kinds == [TurnKind.PROBE]:
+                    engine_times.append(elapsed)
+                    last_messages = stub.bodies[-1]["messages"]
+        client = openai.AsyncOpenAI(base_url=stub.base_url, api_key="bench-key", max_retries=0)
+        raw_times = []
+        for _ in range(turns):
+            started = time.perf_counter()
+            stream = await client.chat.completions.create(
+                model="stub-model", messages=last_messages, stream=True, temperature=0.4
+            )
+            async for _chunk in stream:
+                pass
+            raw_times.append(time.perf_counter() - started)
+        await client.close()
+    engine, raw = statistics.median(engine_times), statistics.median(raw_times)
+    return engine / raw, f"engine {engine * 1000:.1f} ms vs raw client {raw * 1000:.1f} ms per turn (median of {turns})"
+
+
+async def feedback_wait(latency: float, questions: int, incremental: bool) -> tuple[float, float]:
+    """Seconds from the last answer to feedback, and one judge call's latency, for an interview."""
+    with StubServer(StubConfig(latency=latency)) as stub:
+        _env(stub, COACH_INCREMENTAL_JUDGE="true" if incremental else "false")
+        settings = load_settings()
+        library = load_library(settings.coach_prompts_dir)
+        session = InterviewSession.new(
+            InterviewConfig(scenario_count=questions, max_probes=0, seed=questions),
+            settings=settings,
+            library=library,
+            store=TranscriptStore(settings.coach_data_dir),
+        )
+        async for _ in session.start():
+            pass
+        while not session.finished:
+            async for _ in session.respond("The AI should not diagnose; call 999 now because this could be serious."):
+                pass
+            await asyncio.sleep(latency * 1.5)  # the candidate reads and types the next answer
+        started = time.perf_counter()
+        await session.evaluate()
+        wait = time.perf_counter() - started
+        judge = LLMJudge(settings, library)
+        one = session.transcript.model_copy(deep=True)
+        first = session.transcript.scenario_ids[0]
+        one.turns = [t for t in one.turns if t.scenario_id == first]
+        started = time.perf_counter()
+        await judge.verdicts(one)
+        single = time.perf_counter() - started
+    return wait, single
+
+
+async def eval_throughput(latency: float, n: int, concurrency: int) -> tuple[float, float, int]:
+    """Efficiency (ideal N·L/C over actual) of judging N transcripts; and calls made on a cached rerun."""
+    samples = (load_dataset(DEFAULT_DATASET) * 2)[:n]
+    with StubServer(StubConfig(latency=latency)) as stub:
+        _env(stub)
+        settings = load_settings()
+        library = load_library(settings.coach_prompts_dir)
+        cache = ResponseCache(Path(tempfile.mkdtemp(prefix="coach-cache-")))
+        gateway = ModelGateway(settings, "judge", cache=cache)
+        judge = LLMJudge(settings, library, gateway=gateway)
+        # Distinct transcripts per slot so the cache cannot serve the first pass.
+        transcripts = []
+        for i, s in enumerate(samples):
+            t = s.transcript.model_copy(deep=True)
+            t.turns[0].text += f" (variant {i})"
+            transcripts.append(t)
+        started = time.perf_counter()
+        await run_bounded(transcripts, judge.evaluate, concurrency=concurrency, label="bench", quiet=True)
+        actual = time.perf_counter() - started
+        before = gateway.stats.calls
+        await run_bounded(transcripts, judge.evaluate, concurrency=concurrency, label="bench", quiet=True)
+        rerun_calls = gateway.stats.calls - before
+    ideal = n * latency / concurrency
+    return ideal / actual, actual, rerun_calls
+
+
+def offline_speed() -> tuple[float, float, float, int]:
+    """Transcripts per second on one core (cold caches), tracemalloc peak MiB, max RSS MiB, count."""
+    library = load_library(ROOT / "prompts")
+    transcripts = [s.transcript for s in load_dataset(DEFAULT_DATASET)]
+    transcripts += [s.transcript for s in load_dataset(DEFAULT_DATASET.parent / "judge_holdout_v1")]
+    analyzer = get_analyzer(library)
+    judge = OfflineJudge(library)
+    judge.judge(transcripts[0])  # compile once, as the app does at start
+    analyzer.lex._hit.cache_clear()
+    tracemalloc.start()
+    started = time.perf_counter()
+    for t in transcripts:
+        judge.judge(t)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return len(transcripts) / elapsed, peak / 2**20, rss, len(transcripts)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+async def tokens_and_prefix(latency: float) -> tuple[int, int, float, int]:
+    """Tokens for one full interview (prompt, completion), and the share of its prompt text that
+    repeats a prefix already sent (what provider prompt caches reuse), measured on a second
+    interview so the stable system prompts have been seen once, as they are in steady use."""
+    with StubServer(StubConfig(latency=latency)) as stub:
+        _env(stub)
+        settings = load_settings()
+        library = load_library(settings.coach_prompts_dir)
+        prompt = completion = 0
+        first_of_second = 0
+        for run in range(2):
+            if run == 1:
+                first_of_second = len(stub.bodies)
+            session = InterviewSession.new(
+                InterviewConfig(scenario_count=3, max_probes=1, seed=9 + run),
+                settings=settings, library=library, store=TranscriptStore(settings.coach_data_dir),
+            )
+            async for _ in session.start():
+                pass
+            while not session.finished:
+                async for _ in session.respond(VAGUE):
+                    pass
+            await session.evaluate()
+            gateways = [session.interviewer.gateway, getattr(session.judge, "judge", session.judge).gateway]
+            prompt = sum(g.stats.prompt_tokens for g in gateways if g is not None)
+            completion = sum(g.stats.completion_tokens for g in gateways if g is not None)
+        texts = ["".join(f"<{m['role']}>{m['content']}" for m in body["messages"]) for body in stub.bodies]
+        cached = total = 0
+        for k in range(first_of_second, len(texts)):
+            total += len(texts[k])
+            cached += max((_common_prefix(texts[k], texts[e]) for e in range(k)), default=0)
+        return prompt, completion, cached / total if total else 0.0, len(texts) - first_of_second
+
+
+async def main(args: argparse.Namespace) -> None:
+    latency = args.latency
+    print(f"Benchmarks (stub latency {latency * 1000:.0f} ms per call, {os.cpu_count()} cores)\n")
+
+    ratio, detail = await engine_overhead(latency, args.turns)
+    print("1. Per-turn engine overhead")
+    print(_line("engine / raw openai client", ratio, "<= 1.05", ratio <= 1.05, detail))
+
+    print("\n2. Feedback wait after the last answer, in judge calls")
+    for questions in (3, 8):
+        for incremental in (True, False):
+            wait, single = await feedback_wait(latency, questions, incremental)
+            label = f"{questions} questions, {'incremental' if incremental else 'end-of-interview'}"
+            goal = "<= 1.1" if incremental else "(report)"
+            print(
+                _line(
+                    label,
+                    wait / single,
+                    goal,
+                    (wait / single <= 1.1) or not incremental,
+                    f"wait {wait * 1000:.0f} ms, one judge call {single * 1000:.0f} ms",
+                )
+            )
+
+    print(f"\n3. Eval throughput, {args.n} transcripts")
+    for concurrency in (1, 4, 16):
+        eff, actual, rerun = await eval_throughput(latency, args.n, concurrency)
+        print(
+            _line(
+                f"efficiency at concurrency {concurrency}",
+                eff,
+                ">= 0.9",
+                eff >= 0.9,
+                f"{actual:.2f} s vs ideal {args.n * latency / concurrency:.2f} s; cached rerun made {rerun} calls",
+            )
+        )
+
+    per_second, peak, rss, count = offline_speed()
+    print("\n4. Offline judge (one core, cold pattern cache)")
+    print(
+        _line(
+            "transcripts per second",
+            per_second,
+            ">= 100",
+            per_second >= 100,
+            f"{count} distinct transcripts; tracemalloc peak {peak:.1f} MiB; process max RSS {rss:.0f} MiB",
+        )
+    )
+
+    prompt, completion, share, calls = await tokens_and_prefix(latency)
+    print("\n5. Tokens per full interview (3 scenarios, 1 probe each, model judge)")
+    print(
+        _line(
+            "cacheable-prefix share of prompt text",
+            share,
+            ">= 0.8",
+            share >= 0.8,
+            f"{prompt} prompt + {completion} completion tokens over {calls} calls",
+        )
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency", type=float, default=1.0, help="stub seconds per call")
+    parser.add_argument("--turns", type=int, default=15, help="turns measured for figure 1")
+    parser.add_argument("--n", type=int, default=48, help="transcripts for figure 3")
+    asyncio.run(main(parser.parse_args()))
