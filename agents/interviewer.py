@@ -135,6 +135,7 @@ class Interviewer:
             profession=PROFESSION_NAMES.get(profession, "clinician"),
             setting_name=SETTING_NAMES.get(setting, "UK (NHS)"),
             setting_terms=SETTING_TERMS.get(setting, SETTING_TERMS["uk"]),
+            criteria=self.library.criteria_brief(),
         )
         fence = f"{self.rng.getrandbits(48):012x}"
         user_text = self.library.template("interviewer_probe").render(

@@ -173,6 +173,9 @@ def build_chat_model(settings: Settings, role: Role) -> BaseChatModel:
         temperature=temperature,
         timeout=settings.coach_request_timeout,
         max_retries=0,  # retries are ours (tenacity), so they are bounded and visible
+        max_completion_tokens=settings.coach_judge_max_tokens
+        if role == "judge"
+        else settings.coach_interviewer_max_tokens,
         streaming=role != "judge",  # interviewer replies stream token by token; judge output is parsed whole
         stream_usage=True,
     )

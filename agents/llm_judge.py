@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
@@ -69,6 +70,12 @@ class ModelJudgement(BaseModel):
         return self
 
 
+@lru_cache(maxsize=1)
+def judgement_schema() -> dict[str, Any]:
+    """The JSON schema of the judge's reply (built once: it is the same for every call)."""
+    return ModelJudgement.model_json_schema()
+
+
 def extract_json(text: str) -> Any:
     """Parse JSON from a reply that may wrap it in a code fence or in prose."""
     text = text.strip()
@@ -109,6 +116,7 @@ class LLMJudge:
         self.gateway = gateway or ModelGateway(settings, "judge")
         self.offline = OfflineJudge(library, settings.coach_max_answer_chars)
         self.redactor = Redactor()
+        self._system: str | None = None
 
     @property
     def name(self) -> str:
@@ -119,21 +127,14 @@ class LLMJudge:
         self, transcript: Transcript, fence: str, criteria: Sequence[str] = CRITERION_IDS
     ) -> list[BaseMessage]:
         """System prompt (stable, cacheable) first; the fenced transcript last."""
-        rubric = self.library.rubric
-        guide = self.library.guide.get("criteria", {})
-
-        def line(dim: str, crit: Any) -> str:
-            text = f"- {crit.id} ({dim}): {crit.text}"
-            if crit.id in guide:
-                text += f"\n    met: {guide[crit.id]['met']}\n    not met: {guide[crit.id]['not_met']}"
-            return text
-
-        rubric_lines = "\n".join(line(d.id, c) for d in rubric.dimensions for c in d.criteria)
-        schema = json.dumps(ModelJudgement.model_json_schema())
         # The system prompt carries no per-run value, so providers can cache it across calls.
-        sys_text = self.library.template("judge_system").render(
-            rubric_version=rubric.version, criteria=rubric_lines, schema=schema
-        )
+        if self._system is None:
+            self._system = self.library.template("judge_system").render(
+                rubric_version=self.library.rubric.version,
+                criteria=self.library.criteria_brief(),
+                schema=json.dumps(judgement_schema()),
+            )
+        sys_text = self._system
         scope = (
             "all 24 criteria"
             if list(criteria) == list(CRITERION_IDS)
@@ -155,7 +156,7 @@ class LLMJudge:
         wanted = list(criteria)
         messages = self.messages(transcript, fence, wanted)
         stable = self.messages(transcript, "FENCE", wanted)  # cache key: the same request whatever the fence
-        schema = ModelJudgement.model_json_schema()
+        schema = judgement_schema()
         for attempt in range(self.settings.coach_judge_reasks + 1):
             reply = await self.gateway.complete_json(messages, schema, "judgement", cache_messages=stable)
             try:

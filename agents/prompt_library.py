@@ -82,6 +82,18 @@ class PromptLibrary(BaseModel):
                 return s
         raise DataError(f"no scenario with id {scenario_id!r} in {self.root / 'scenarios'}")
 
+    def criteria_brief(self) -> str:
+        """Every criterion with where the line falls between met and not met (stable prompt text)."""
+        guide = self.guide.get("criteria", {})
+        lines = []
+        for dim in self.rubric.dimensions:
+            for crit in dim.criteria:
+                text = f"- {crit.id} ({dim.id}): {crit.text}"
+                if crit.id in guide:
+                    text += f"\n    met: {guide[crit.id]['met']}\n    not met: {guide[crit.id]['not_met']}"
+                lines.append(text)
+        return "\n".join(lines)
+
     def versions(self) -> dict[str, str]:
         """All data versions, recorded with every judgement and eval run."""
         out = {

