@@ -13,7 +13,6 @@ import contextlib
 
 from agents.errors import ModelUnavailableError
 from agents.feedback import CriterionResult, Feedback, JudgeKind
-from agents.judges import assemble_feedback, verify_quotes
 from agents.llm_judge import JudgeOutputError, LLMJudge
 from agents.rubric import CRITERION_IDS
 from agents.transcript import Role, Transcript
@@ -94,11 +93,4 @@ class IncrementalJudge:
             )
             return self.judge.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
         results = merge(parts, cross_results)
-        dropped = verify_quotes(results, transcript)
-        notes = (
-            [f"{dropped} quote(s) from the judge did not occur in your answers and were removed."] if dropped else []
-        )
-        analysis = self.judge.offline.analyze(transcript)
-        return assemble_feedback(
-            transcript, results, self.judge.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
-        )
+        return await asyncio.to_thread(self.judge.finish, transcript, results)

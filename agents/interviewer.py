@@ -11,6 +11,8 @@ import random
 import re
 from collections.abc import AsyncIterator, Sequence
 
+from langchain_core.messages import BaseMessage
+
 from agents.analyzer import Analyzer, normalise
 from agents.errors import ModelUnavailableError
 from agents.llm import ModelGateway, human, system
@@ -122,14 +124,10 @@ class Interviewer:
         prefix = self.rng.choice(self.library.interviewer.probe_prefixes)
         return f"{prefix} {hint}"
 
-    async def phrase_probe(
+    def probe_messages(
         self, scenario: Scenario, target: str, answer: str, profession: str, setting: str
-    ) -> AsyncIterator[str]:
-        """Stream the probe. Model mode rephrases it to fit the answer; any failure yields the script."""
-        scripted = self.probe_text(scenario, target)
-        if self.gateway is None:
-            yield scripted
-            return
+    ) -> list[BaseMessage]:
+        """The probe request: stable system prompt first, then the scenario, the answer and the target."""
         hint = scenario.probe_hints.get(target) or self.library.rubric.criterion(target).probe
         sys_text = self.library.template("interviewer_system").render(
             profession=PROFESSION_NAMES.get(profession, "clinician"),
@@ -146,9 +144,20 @@ class Interviewer:
             target_description=self.library.rubric.criterion(target).text,
             probe_hint=hint,
         )
+        return [system(sys_text), human(user_text)]
+
+    async def phrase_probe(
+        self, scenario: Scenario, target: str, answer: str, profession: str, setting: str
+    ) -> AsyncIterator[str]:
+        """Stream the probe. Model mode rephrases it to fit the answer; any failure yields the script."""
+        scripted = self.probe_text(scenario, target)
+        if self.gateway is None:
+            yield scripted
+            return
+        messages = self.probe_messages(scenario, target, answer, profession, setting)
         produced: list[str] = []
         try:
-            async for piece in self.gateway.stream([system(sys_text), human(user_text)]):
+            async for piece in self.gateway.stream(messages):
                 produced.append(piece)
                 yield piece
         except ModelUnavailableError:

@@ -8,6 +8,7 @@ offline judge's feedback, clearly labelled as the fallback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -191,6 +192,12 @@ class LLMJudge:
         except JudgeOutputError as exc:
             reason = f"The judge model's replies could not be used ({exc})."
             return self.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
+        # Checking quotes and writing suggestions is CPU work; a worker thread keeps the event loop
+        # free to send other requests meanwhile (evals judge many transcripts at once).
+        return await asyncio.to_thread(self.finish, transcript, results)
+
+    def finish(self, transcript: Transcript, results: dict[str, CriterionResult]) -> Feedback:
+        """Model verdicts to feedback: quotes checked against the transcript, suggestions added."""
         dropped = verify_quotes(results, transcript)
         notes = []
         if dropped:

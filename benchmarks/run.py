@@ -31,12 +31,26 @@ from agents.store import TranscriptStore  # noqa: E402
 from agents.transcript import InterviewConfig, TurnKind  # noqa: E402
 from evals.dataset import DEFAULT_DATASET, load_dataset  # noqa: E402
 from evals.runner import run_bounded  # noqa: E402
-from tests.openai_stub import StubConfig, StubServer  # noqa: E402
+from tests.openai_stub import StubConfig, StubProcess, StubServer  # noqa: E402
 
 VAGUE = "I'd want them seen by someone, it's hard to say more."
 
 
-def _env(stub: StubServer, **extra: str) -> None:
+def _last_interviewer_request(session: InterviewSession) -> list[dict[str, Any]]:
+    """The messages of the engine's last probe request, as the raw client would send them."""
+    gateway = session.interviewer.gateway
+    assert gateway is not None
+    scenario = session.scenarios[session.position]
+    turn = session.transcript.turns[-1]
+    config = session.transcript.config
+    answer = session.transcript.turns[-2].text
+    messages = session.interviewer.probe_messages(
+        scenario, turn.probe_target or "B4", answer, config.profession or "doctor", config.setting or "uk"
+    )
+    return [{"role": "system" if m.type == "system" else "user", "content": str(m.content)} for m in messages]
+
+
+def _env(stub: StubServer | StubProcess, **extra: str) -> None:
     for key in [k for k in os.environ if k.startswith(("COACH_", "OPENAI_"))]:
         del os.environ[key]
     os.environ.update(
@@ -57,7 +71,7 @@ async def engine_overhead(latency: float, turns: int) -> tuple[float, str]:
     """Interviewer turn through the engine vs the same request with the raw openai client."""
     import openai
 
-    with StubServer(StubConfig(latency=latency)) as stub:
+    with StubProcess(latency=latency) as stub:
         _env(stub)
         settings = load_settings()
         library = load_library(settings.coach_prompts_dir)
@@ -79,7 +93,7 @@ async def engine_overhead(latency: float, turns: int) -> tuple[float, str]:
                 elapsed = time.perf_counter() - started
                 if kinds == [TurnKind.PROBE]:
                     engine_times.append(elapsed)
-                    last_messages = stub.bodies[-1]["messages"]
+                    last_messages = _last_interviewer_request(session)
         client = openai.AsyncOpenAI(base_url=stub.base_url, api_key="bench-key", max_retries=0)
         raw_times = []
         for _ in range(turns):
@@ -97,7 +111,7 @@ async def engine_overhead(latency: float, turns: int) -> tuple[float, str]:
 
 async def feedback_wait(latency: float, questions: int, incremental: bool) -> tuple[float, float]:
     """Seconds from the last answer to feedback, and one judge call's latency, for an interview."""
-    with StubServer(StubConfig(latency=latency)) as stub:
+    with StubProcess(latency=latency) as stub:
         _env(stub, COACH_INCREMENTAL_JUDGE="true" if incremental else "false")
         settings = load_settings()
         library = load_library(settings.coach_prompts_dir)
@@ -129,7 +143,7 @@ async def feedback_wait(latency: float, questions: int, incremental: bool) -> tu
 async def eval_throughput(latency: float, n: int, concurrency: int) -> tuple[float, float, int]:
     """Efficiency (ideal N·L/C over actual) of judging N transcripts; and calls made on a cached rerun."""
     samples = (load_dataset(DEFAULT_DATASET) * 2)[:n]
-    with StubServer(StubConfig(latency=latency)) as stub:
+    with StubProcess(latency=latency) as stub:
         _env(stub)
         settings = load_settings()
         library = load_library(settings.coach_prompts_dir)

@@ -105,6 +105,7 @@ class StubServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes; no 40 ms stalls
 
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 return
@@ -222,3 +223,40 @@ class StubServer:
                 self.wfile.flush()
 
         return Handler
+
+
+class StubProcess:
+    """The stub in a separate process, so a benchmark's client does not share its interpreter."""
+
+    def __init__(self, **config: Any) -> None:
+        import subprocess
+        import sys
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.openai_stub", json.dumps(config)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent),
+        )
+        assert self._proc.stdout is not None
+        self.base_url = self._proc.stdout.readline().strip()
+
+    def __enter__(self) -> StubProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._proc.terminate()
+        self._proc.wait(10)
+
+
+def _serve_forever(raw_config: str) -> None:
+    stub = StubServer(StubConfig(**json.loads(raw_config)))
+    with stub:
+        print(stub.base_url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    _serve_forever(sys.argv[1] if len(sys.argv) > 1 else "{}")
