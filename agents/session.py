@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agents.config import Mode, Settings
@@ -78,18 +78,6 @@ class Judge(Protocol):
     def name(self) -> str: ...
 
     async def evaluate(self, transcript: Transcript) -> Feedback: ...
-
-
-@dataclass
-class EngineParts:
-    """What a session needs, built once per configuration."""
-
-    settings: Settings
-    library: PromptLibrary
-    store: TranscriptStore
-    interviewer_gateway: ModelGateway | None = None
-    judge: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def make_judge(
@@ -274,10 +262,9 @@ class InterviewSession:
     # ----- the interview --------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Event]:
-        """Introduce the interview and ask the first question (or re-ask the pending one on resume)."""
+        """Introduce the interview and ask the first question. On a resumed interview it says
+        nothing: the last interviewer turn stands (see `pending_question`)."""
         if self.phase != Phase.NOT_STARTED:
-            async for ev in self.repeat_pending():
-                yield ev
             return
         count = len(self.transcript.scenario_ids)
         script = self.library.interviewer
@@ -293,11 +280,6 @@ class InterviewSession:
         self.state.update(phase=Phase.AWAITING_ANSWER, position=0, probes_used=0, probed=[])
         async for ev in self._ask_current():
             yield ev
-
-    async def repeat_pending(self) -> AsyncIterator[Event]:
-        """On resume: nothing is said again; the last interviewer turn stands. Emits nothing."""
-        return
-        yield  # pragma: no cover - makes this an async generator
 
     def pending_question(self) -> Turn | None:
         """The interviewer's last message, which the candidate has not answered yet (if any)."""
