@@ -66,3 +66,11 @@ def test_invalid_scenario_names_the_field(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("kind: review", "kind: gossip"), encoding="utf-8")
     with pytest.raises(DataError, match=r"uk-chest-pain-reassurance\.yaml: kind"):
         load_library(copy)
+
+
+def test_interviewer_lines_ask_one_question_each(library: PromptLibrary) -> None:
+    script = library.interviewer
+    for line in [*script.consistency_questions, *script.stay_in_role, *script.probe_prefixes, script.empty_answer]:
+        assert line.count("?") <= 1, line
+    for crit in library.rubric.criterion_ids:
+        assert library.rubric.criterion(crit).probe.count("?") <= 1, crit
