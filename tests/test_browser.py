@@ -176,6 +176,14 @@ class Chat:
         return found
 
 
+def _open(page: object, url: str) -> None:
+    """Load the app and wait until its session is connected (uploads need the session id)."""
+    page.goto(url)  # type: ignore[attr-defined]
+    page.wait_for_selector("#chat-input", timeout=30000)  # type: ignore[attr-defined]
+    page.wait_for_selector("#starters, [data-step-type='assistant_message']", timeout=30000)  # type: ignore[attr-defined]
+    time.sleep(1.5)  # the welcome screen fades in and the socket settles
+
+
 def _shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))  # type: ignore[attr-defined]
@@ -253,14 +261,14 @@ def test_interview_report_download_and_replay(app: App, browser: object, tmp_pat
 
 def test_bad_upload_gets_a_clear_message(app: App, browser: object, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
-    page.goto(app.url)
-    page.wait_for_selector("#chat-input", timeout=30000)
+    _open(page, app.url)
     chat = Chat(page)
     bad = tmp_path / "notes.txt"
     bad.write_text("Just some notes without any labels.\n")
     before = chat.msgs.count()
     page.set_input_files("#upload-button-input", str(bad))
-    page.wait_for_selector("#chat-submit:not([disabled])", timeout=20000)
+    page.wait_for_selector("#attachments", timeout=20000)
+    page.wait_for_selector("#chat-submit:not([disabled])", timeout=30000)
     page.click("#chat-submit")
     chat.settle(before)
     assert any("Could not read notes.txt" in t and "Interviewer:" in t for t in chat.texts())
@@ -268,8 +276,7 @@ def test_bad_upload_gets_a_clear_message(app: App, browser: object, tmp_path: Pa
 
 def test_killed_app_restarts_without_losing_an_answer(app: App, browser: object) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
-    page.goto(app.url)
-    page.wait_for_selector("#chat-input", timeout=30000)
+    _open(page, app.url)
     chat = Chat(page)
     chat.send("Start interview: nurse, us, 2 scenarios")
     chat.send(ANSWERS[1])
