@@ -66,7 +66,7 @@ if USERS:
     def password_auth(username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
         expected = USERS.get(username)
-        if expected is not None and secrets.compare_digest(expected, password):
+        if expected is not None and secrets.compare_digest(expected.encode(), password.encode()):
             return cl.User(identifier=username, metadata={"role": "user"})
         return None
 
