@@ -41,10 +41,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "prompts", description="Folder holding rubric, scenarios and templates."
     )
     coach_interviewer_temperature: float = Field(default=0.4, ge=0.0, le=2.0)
-    coach_request_timeout: float = Field(default=60.0, gt=0, description="Seconds before a model call times out.")
-    coach_max_retries: int = Field(default=4, ge=1, le=10, description="Attempts for transient API errors.")
+    coach_request_timeout: float = Field(default=120.0, gt=0, description="Seconds before a model call times out.")
+    coach_max_retries: int = Field(default=3, ge=1, le=10, description="Attempts for transient API errors.")
     coach_retry_max_wait: float = Field(default=20.0, ge=0, description="Longest wait between retries, seconds.")
-    coach_judge_max_tokens: int = Field(default=4000, gt=0, description="Longest judge reply, in tokens.")
+    coach_judge_max_tokens: int = Field(default=3000, gt=0, description="Longest judge reply, in tokens.")
     coach_interviewer_max_tokens: int = Field(default=300, gt=0, description="Longest interviewer reply, in tokens.")
     coach_judge_reasks: int = Field(default=2, ge=0, le=5, description="Re-asks when judge output is invalid.")
     coach_max_answer_chars: int = Field(default=6000, gt=100, description="Answers longer than this are cut.")
