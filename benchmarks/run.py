@@ -63,6 +63,23 @@ def _env(stub: StubServer | StubProcess, **extra: str) -> None:
     )
 
 
+def _session(settings: Any, library: Any, config: InterviewConfig) -> InterviewSession:
+    """A new interview saved under the run's data folder."""
+    return InterviewSession.new(
+        config, settings=settings, library=library, store=TranscriptStore(settings.coach_data_dir)
+    )
+
+
+async def _drive(session: InterviewSession, answer: str, pause: float = 0.0) -> None:
+    """Answer every question with the same text until the interview ends."""
+    async for _ in session.start():
+        pass
+    while not session.finished:
+        async for _ in session.respond(answer):
+            pass
+        await asyncio.sleep(pause)
+
+
 def _line(name: str, value: float, goal: str, ok: bool, detail: str) -> str:
     return f"  {name:<48} {value:>8.3f}   goal {goal:<8} {'met' if ok else 'MISSED':<7} {detail}"
 
@@ -115,18 +132,9 @@ async def feedback_wait(latency: float, questions: int, incremental: bool) -> tu
         _env(stub, COACH_INCREMENTAL_JUDGE="true" if incremental else "false")
         settings = load_settings()
         library = load_library(settings.coach_prompts_dir)
-        session = InterviewSession.new(
-            InterviewConfig(scenario_count=questions, max_probes=0, seed=questions),
-            settings=settings,
-            library=library,
-            store=TranscriptStore(settings.coach_data_dir),
-        )
-        async for _ in session.start():
-            pass
-        while not session.finished:
-            async for _ in session.respond("The AI should not diagnose; call 999 now because this could be serious."):
-                pass
-            await asyncio.sleep(latency * 1.5)  # the candidate reads and types the next answer
+        session = _session(settings, library, InterviewConfig(scenario_count=questions, max_probes=0, seed=questions))
+        # Between answers the candidate reads and types; meanwhile earlier scenarios are judged.
+        await _drive(session, "The AI should not diagnose; call 999 now because this could be serious.", latency * 1.5)
         started = time.perf_counter()
         await session.evaluate()
         wait = time.perf_counter() - started
@@ -211,17 +219,8 @@ async def tokens_and_prefix(latency: float) -> tuple[int, int, float, int]:
         for run in range(2):
             if run == 1:
                 first_of_second = len(stub.bodies)
-            session = InterviewSession.new(
-                InterviewConfig(scenario_count=3, max_probes=1, seed=9 + run),
-                settings=settings,
-                library=library,
-                store=TranscriptStore(settings.coach_data_dir),
-            )
-            async for _ in session.start():
-                pass
-            while not session.finished:
-                async for _ in session.respond(VAGUE):
-                    pass
+            session = _session(settings, library, InterviewConfig(scenario_count=3, max_probes=1, seed=9 + run))
+            await _drive(session, VAGUE)
             await session.evaluate()
             gateways = [session.interviewer.gateway, getattr(session.judge, "judge", session.judge).gateway]
             prompt = sum(g.stats.prompt_tokens for g in gateways if g is not None)

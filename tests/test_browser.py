@@ -176,6 +176,14 @@ class Chat:
         return found
 
 
+def _wait_until(condition: object, seconds: float, message: str) -> None:
+    """Poll `condition()` until it is true; fail with `message` after `seconds`."""
+    deadline = time.time() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.time() < deadline, message
+        time.sleep(0.3)
+
+
 def _open(page: object, url: str) -> None:
     """Load the app and wait until its session is connected (uploads need the session id)."""
     page.goto(url)  # type: ignore[attr-defined]
@@ -194,10 +202,7 @@ def _answer_until_report(chat: Chat, answers: list[str]) -> None:
         if chat.report_done():
             return
         chat.send(answer)
-    deadline = time.time() + 30
-    while not chat.report_done():
-        assert time.time() < deadline, "the feedback report never appeared"
-        time.sleep(0.3)
+    _wait_until(chat.report_done, 30, "the feedback report never appeared")
 
 
 def test_interview_report_download_and_replay(app: App, browser: object, tmp_path: Path) -> None:
@@ -218,10 +223,9 @@ def test_interview_report_download_and_replay(app: App, browser: object, tmp_pat
     # A refresh mid-interview picks the interview up where it was, with every answer kept.
     page.reload()
     page.wait_for_selector("#chat-input")
-    deadline = time.time() + 20
-    while not any("Welcome back" in t for t in chat.texts()):
-        assert time.time() < deadline, "the interview was not resumed after a reload"
-        time.sleep(0.3)
+    _wait_until(
+        lambda: any("Welcome back" in t for t in chat.texts()), 20, "the interview was not resumed after a reload"
+    )
     assert any("1 answer(s) saved" in t for t in chat.texts())
     _answer_until_report(chat, ANSWERS[1:])
 
@@ -247,10 +251,11 @@ def test_interview_report_download_and_replay(app: App, browser: object, tmp_pat
     page.wait_for_selector("#chat-submit:not([disabled])", timeout=20000)
     page.click("#chat-submit")
     chat.settle(before)
-    deadline = time.time() + 30
-    while len([t for t in chat.texts() if t.startswith("Feedback")]) < 2:
-        assert time.time() < deadline, "the uploaded transcript was not judged"
-        time.sleep(0.3)
+    _wait_until(
+        lambda: len([t for t in chat.texts() if t.startswith("Feedback")]) >= 2,
+        30,
+        "the uploaded transcript was not judged",
+    )
     assert chat.scores(-1) == first, "the re-uploaded transcript gets the same scores"
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -285,9 +290,8 @@ def test_killed_app_restarts_without_losing_an_answer(app: App, browser: object)
     app.start()
     page.goto(app.url)
     page.wait_for_selector("#chat-input")
-    deadline = time.time() + 30
-    while not any("Welcome back" in t for t in chat.texts()):
-        assert time.time() < deadline, "the interview did not resume after a restart"
-        time.sleep(0.3)
+    _wait_until(
+        lambda: any("Welcome back" in t for t in chat.texts()), 30, "the interview did not resume after a restart"
+    )
     assert any("2 answer(s) saved" in t for t in chat.texts())
     _answer_until_report(chat, ANSWERS[3:])
