@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -76,10 +76,16 @@ class Analysis:
         return [s for s in self.sentences if s.excluded in ("injection", "meta_claim")]
 
     def near_miss(self, criterion: str) -> Sentence | None:
-        """Set by the analyzer: a sentence that nearly meets `criterion` (for placing a rewrite)."""
-        return self._near.get(criterion)
+        """A sentence that nearly meets `criterion` (for placing a rewrite), if it is one the
+        analysis looks for. Found on first asking: feedback asks for only a few criteria."""
+        if criterion not in self._near:
+            find = self._find_near if criterion in self._near_wanted else None
+            self._near[criterion] = find(criterion) if find is not None else None
+        return self._near[criterion]
 
-    _near: dict[str, Sentence] = field(default_factory=dict)
+    _near: dict[str, Sentence | None] = field(default_factory=dict)
+    _near_wanted: frozenset[str] = frozenset()
+    _find_near: Callable[[str], Sentence | None] | None = None
 
 
 class _Lexicon:
@@ -335,7 +341,16 @@ class Analyzer:
     # ----- criteria -------------------------------------------------------------------------
 
     def _matches(self, rules: list[list[str]], norm: str) -> bool:
-        return any(all(self.lex.hit(name, norm) for name in rule) for rule in rules)
+        # Plain loops: this runs for every criterion on every sentence, and generator
+        # expressions inside any/all cost more than the cached look-ups they make.
+        hit = self.lex._hit
+        for rule in rules:
+            for name in rule:
+                if not hit(name, norm):
+                    break
+            else:
+                return True
+        return False
 
     def analyze_answers(self, answers: Sequence[tuple[int, str, str, str]]) -> Analysis:
         """Analyze candidate answers given as (turn index, text, interviewer text so far, last question)."""
@@ -361,17 +376,26 @@ class Analyzer:
                 hits[:2],
             )
         self._transcript_level(live, len(answers), findings)
-        near: dict[str, Sentence] = {}
-        for crit, rules in self.near_rules.items():
-            if findings.get(crit) and not findings[crit].met:
-                for s in live:
-                    if self._matches(rules, s.norm):
-                        near[crit] = s
-                        break
+        unmet = [crit for crit, finding in findings.items() if not finding.met]
         for crit in self.rubric.criterion_ids:
             findings.setdefault(crit, Finding(crit, False, "not assessed"))
-        analysis = Analysis(findings=findings, sentences=sents, flags=flags, answers=len(answers))
-        analysis._near = near
+        return self._with_near_misses(Analysis(findings, sents, flags, len(answers)), live, unmet)
+
+    def near_misses(self, answers: Sequence[tuple[int, str, str, str]], missing: Iterable[str]) -> Analysis:
+        """What feedback needs beside another judge's verdicts: the sentences (with those set aside
+        marked), the flags, and for each criterion in `missing` the sentence that nearly meets it.
+        No findings: far cheaper than `analyze_answers`, which decides every criterion itself."""
+        sents, flags = self.sentences(answers)
+        live = [s for s in sents if s.excluded is None]
+        return self._with_near_misses(Analysis({}, sents, flags, len(answers)), live, missing)
+
+    def _with_near_misses(self, analysis: Analysis, live: list[Sentence], wanted: Iterable[str]) -> Analysis:
+        def find(crit: str) -> Sentence | None:
+            rules = self.near_rules.get(crit) or []
+            return next((s for s in live if self._matches(rules, s.norm)), None)
+
+        analysis._near_wanted = frozenset(wanted)
+        analysis._find_near = find
         return analysis
 
     def _transcript_level(self, live: list[Sentence], n_answers: int, f: dict[str, Finding]) -> None:

@@ -15,7 +15,7 @@ from agents.errors import ModelUnavailableError
 from agents.feedback import CriterionResult, Feedback, JudgeKind
 from agents.llm_judge import JudgeOutputError, LLMJudge
 from agents.rubric import CRITERION_IDS
-from agents.transcript import Role, Transcript
+from agents.transcript import Role, Transcript, Turn
 
 # Criteria that need every answer at once; judged in the final call over the whole interview.
 CROSS_ANSWER = ("C1", "C2", "C3", "C4")
@@ -25,9 +25,18 @@ PER_SEGMENT = tuple(c for c in CRITERION_IDS if c not in CROSS_ANSWER)
 
 
 def segment(transcript: Transcript, scenario_id: str) -> Transcript:
-    """The part of the transcript about one scenario, keeping original turn numbers."""
+    """The part of the transcript about one scenario, keeping original turn numbers. The first
+    scenario's part starts with the interview's opening too, so that it begins exactly as the
+    whole transcript does and the final call repeats it as a prefix a provider can cache."""
     part = transcript.model_copy(deep=True)
-    part.turns = [t for t in part.turns if t.scenario_id == scenario_id]
+    first = transcript.scenario_ids[0] if transcript.scenario_ids else None
+    opening: list[Turn] = []
+    if scenario_id == first:
+        for turn in part.turns:
+            if turn.scenario_id is not None:
+                break
+            opening.append(turn)
+    part.turns = opening + [t for t in part.turns if t.scenario_id == scenario_id]
     return part
 
 

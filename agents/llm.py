@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import httpx2
 import openai
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -201,6 +202,10 @@ class ModelGateway:
         self.cache = cache
         self.stats = CallStats()
         self.json_method: JsonMethod = "json_schema"
+        # Whole (non-streamed) replies from a real endpoint go straight through the openai client
+        # the LangChain model holds: the same request, without LangChain's per-call bookkeeping,
+        # which costs more CPU than the request itself and limits how many judgements run at once.
+        self._client: Any = getattr(self.model, "root_async_client", None) if settings.mode is Mode.OPENAI else None
 
     def _retrying(self) -> AsyncRetrying:
         def count(state: RetryCallState) -> None:
@@ -245,7 +250,10 @@ class ModelGateway:
             async for attempt in self._retrying():
                 with attempt:
                     started = time.perf_counter()
-                    result = await self.model.ainvoke(messages, **params)
+                    if self._client is not None:
+                        result = await self._request(messages, params)
+                    else:
+                        result = await self.model.ainvoke(messages, **params)
                     self._account(result, started)
         except Exception as exc:
             if isinstance(exc, openai.BadRequestError) and params:
@@ -255,6 +263,30 @@ class ModelGateway:
         if self.cache is not None and key is not None:
             self.cache.put(key, text)
         return text
+
+    async def _request(self, messages: list[BaseMessage], params: dict[str, Any]) -> AIMessage:
+        """One chat completion through the openai client, with the model's own settings."""
+        model: Any = self.model
+        payload: dict[str, Any] = {"model": model.model_name, "messages": [_wire_message(m) for m in messages]}
+        settings = {"temperature": model.temperature, "max_completion_tokens": model.max_tokens}
+        payload.update({k: v for k, v in settings.items() if v is not None}, **params)
+        # The client's plain POST (its documented way to send a body as it is): errors, timeouts
+        # and auth are handled as for `chat.completions.create`, without converting the request
+        # through typed parameters and the reply into models, which is most of its CPU cost.
+        response = await self._client.post("/chat/completions", cast_to=httpx2.Response, body=payload)
+        try:
+            body = json.loads(response.text)
+            content = body["choices"][0]["message"].get("content") or ""
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise openai.APIResponseValidationError(
+                response=response, body=response.text[:500], message="The reply was not a chat completion."
+            ) from exc
+        usage = body.get("usage") or {}
+        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        return AIMessage(
+            content=content,
+            usage_metadata={"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion},
+        )
 
     async def stream(self, messages: list[BaseMessage]) -> AsyncIterator[str]:
         """Stream a reply token by token. Transient errors before the first token are retried;
@@ -309,6 +341,14 @@ class ModelGateway:
                 # Compare with the method this call used, so concurrent calls step down only once.
                 if self.json_method == method:
                     self.json_method = "json_object" if method == "json_schema" else "text"
+
+
+_WIRE_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _wire_message(message: BaseMessage) -> dict[str, str]:
+    """A LangChain message as the chat completions API takes it."""
+    return {"role": _WIRE_ROLES.get(message.type, "user"), "content": _text_of(message)}
 
 
 def _text_of(message: Any) -> str:

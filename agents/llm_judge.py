@@ -8,7 +8,8 @@ offline judge's feedback, clearly labelled as the fallback.
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_va
 from agents.config import Settings
 from agents.errors import ModelUnavailableError
 from agents.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
-from agents.judges import OfflineJudge, assemble_feedback, verify_quotes
+from agents.judges import OfflineJudge, answers_of, assemble_feedback, verify_quotes
 from agents.llm import ModelGateway, human, system
 from agents.prompt_library import PromptLibrary
 from agents.redact import Redactor
@@ -118,6 +119,7 @@ class LLMJudge:
         self.offline = OfflineJudge(library, settings.coach_max_answer_chars)
         self.redactor = Redactor()
         self._system: str | None = None
+        self._fence_secret = secrets.token_bytes(32)
 
     @property
     def name(self) -> str:
@@ -153,10 +155,13 @@ class LLMJudge:
     ) -> dict[str, CriterionResult]:
         """Ask the model for `criteria` (all 24 by default), re-asking with the validation error
         when the reply is unusable."""
-        fence = secrets.token_hex(8)
+        # Unguessable by the candidate (a per-process secret), yet the same for every call about
+        # one interview, so a provider's prompt cache can reuse the earlier calls' transcript text.
+        fence = hmac.new(self._fence_secret, transcript.id.encode(), hashlib.sha256).hexdigest()[:16]
         wanted = list(criteria)
         messages = self.messages(transcript, fence, wanted)
-        stable = self.messages(transcript, "FENCE", wanted)  # cache key: the same request whatever the fence
+        # Cache key: the same request whatever the fence (a random token that occurs nowhere else).
+        stable = [type(m)(content=str(m.content).replace(fence, "FENCE")) for m in messages]
         schema = judgement_schema()
         for attempt in range(self.settings.coach_judge_reasks + 1):
             reply = await self.gateway.complete_json(messages, schema, "judgement", cache_messages=stable)
@@ -194,7 +199,7 @@ class LLMJudge:
             return self.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
         # Checking quotes and writing suggestions is CPU work; a worker thread keeps the event loop
         # free to send other requests meanwhile (evals judge many transcripts at once).
-        return await asyncio.to_thread(self.finish, transcript, results)
+        return self.finish(transcript, results)
 
     def finish(self, transcript: Transcript, results: dict[str, CriterionResult]) -> Feedback:
         """Model verdicts to feedback: quotes checked against the transcript, suggestions added."""
@@ -202,7 +207,10 @@ class LLMJudge:
         notes = []
         if dropped:
             notes.append(f"{dropped} quote(s) from the judge did not occur in your answers and were removed.")
-        analysis = self.offline.analyze(transcript)
+        # The model decided the verdicts; the analyzer only places each rewrite beside the
+        # sentence that nearly met the criterion the model found missing.
+        missing = [crit for crit, result in results.items() if not result.met]
+        analysis = self.offline.analyzer.near_misses(answers_of(transcript, self.offline.max_answer_chars), missing)
         return assemble_feedback(
             transcript, results, self.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
         )

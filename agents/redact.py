@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _PUBLIC_NUMBERS = {"999", "111", "911", "988", "112", "116123", "18002221222", "8002221222", "08001111", "0800111"}
 
@@ -57,36 +58,50 @@ class Scrubbed:
     kinds: list[str] = field(default_factory=list)
 
 
+_DIGIT = re.compile(r"\d")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sister|Nurse)\b")
+
+
 class Redactor:
     """Replaces personal identifiers with tags like [name], [NHS number]."""
 
     def scrub(self, text: str) -> Scrubbed:
         """Scrub one text."""
-        kinds: list[str] = []
+        out, kinds = _scrub(text)
+        return Scrubbed(out, list(kinds))
 
-        def sub(pattern: re.Pattern[str], tag: str, value: str, check: object = None) -> str:
-            def repl(m: re.Match[str]) -> str:
-                if callable(check) and not check(m):
-                    return m.group(0)
-                if tag not in kinds:
-                    kinds.append(tag)
-                return f"[{tag}]"
 
-            return pattern.sub(repl, value)
+@lru_cache(maxsize=4096)
+def _scrub(text: str) -> tuple[str, tuple[str, ...]]:
+    # Cached: a judge sends the same turns again and again (each scenario judged as it ends, then
+    # the whole interview; re-asks), and scrubbing is ten regex passes per turn.
+    if not _DIGIT.search(text) and "@" not in text and not _TITLE.search(text):
+        return text, ()  # every identifier the scrubber knows has a digit, an @ or a title
+    kinds: list[str] = []
 
-        out = sub(_EMAIL, "email", text)
-        out = sub(_SSN, "SSN", out)
-        out = sub(_MRN, "record number", out)
-        out = sub(_NHS, "NHS number", out, lambda m: nhs_number_valid("".join(m.groups())))
-        out = sub(_DOB, "date of birth", out)
-        out = sub(_FULL_DATE, "date", out)
-        out = sub(_STREET, "address", out)
-        out = sub(_POSTCODE, "postcode", out)
-        out = sub(
-            _PHONE,
-            "phone",
-            out,
-            lambda m: re.sub(r"\D", "", m.group(0)) not in _PUBLIC_NUMBERS and len(re.sub(r"\D", "", m.group(0))) >= 10,
-        )
-        out = sub(_TITLE_NAME, "name", out)
-        return Scrubbed(out, kinds)
+    def sub(pattern: re.Pattern[str], tag: str, value: str, check: object = None) -> str:
+        def repl(m: re.Match[str]) -> str:
+            if callable(check) and not check(m):
+                return m.group(0)
+            if tag not in kinds:
+                kinds.append(tag)
+            return f"[{tag}]"
+
+        return pattern.sub(repl, value)
+
+    out = sub(_EMAIL, "email", text)
+    out = sub(_SSN, "SSN", out)
+    out = sub(_MRN, "record number", out)
+    out = sub(_NHS, "NHS number", out, lambda m: nhs_number_valid("".join(m.groups())))
+    out = sub(_DOB, "date of birth", out)
+    out = sub(_FULL_DATE, "date", out)
+    out = sub(_STREET, "address", out)
+    out = sub(_POSTCODE, "postcode", out)
+    out = sub(
+        _PHONE,
+        "phone",
+        out,
+        lambda m: re.sub(r"\D", "", m.group(0)) not in _PUBLIC_NUMBERS and len(re.sub(r"\D", "", m.group(0))) >= 10,
+    )
+    out = sub(_TITLE_NAME, "name", out)
+    return out, tuple(kinds)

@@ -40,6 +40,10 @@ def default_reply(messages: list[dict[str, Any]], wants_json: bool) -> str:
 class _QuietServer(ThreadingHTTPServer):
     """Clients that give up (timeouts, injected drops) are expected here, not errors."""
 
+    # socketserver's default listen backlog is 5: a burst of 16 connections overflows it, and the
+    # kernel drops the extra SYNs, which the client only resends after a 1 s timeout.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         return
 
@@ -226,7 +230,12 @@ class StubServer:
 
 
 class StubProcess:
-    """The stub in a separate process, so a benchmark's client does not share its interpreter."""
+    """The stub in a separate process, so a benchmark's client does not share its interpreter.
+
+    It serves from one asyncio loop rather than a thread per connection, and counts its latency
+    from the moment a request has arrived, so each call takes the configured latency and no more:
+    the benchmarks then measure the client, not the stub. Faults are not injected here.
+    """
 
     def __init__(self, **config: Any) -> None:
         import subprocess
@@ -249,14 +258,86 @@ class StubProcess:
         self._proc.wait(10)
 
 
-def _serve_forever(raw_config: str) -> None:
-    stub = StubServer(StubConfig(**json.loads(raw_config)))
-    with stub:
-        print(stub.base_url, flush=True)
-        threading.Event().wait()
+def _chunk(model: str, delta: dict[str, Any], finish: str | None, usage: dict[str, int] | None = None) -> bytes:
+    payload: dict[str, Any] = {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    if usage is not None:
+        payload["usage"] = usage
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+async def _serve_async(config: StubConfig) -> None:
+    import asyncio
+
+    def head(status: int, headers: dict[str, str]) -> bytes:
+        lines = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def json_reply(status: int, payload: Any) -> bytes:
+        body = json.dumps(payload).encode()
+        return head(status, {"Content-Type": "application/json", "Content-Length": str(len(body))}) + body
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                raw = await reader.readuntil(b"\r\n\r\n")
+                arrived = time.perf_counter()
+                request_line, *header_lines = raw.decode("latin-1").split("\r\n")
+                method = request_line.split(" ")[0]
+                headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines if h)}
+                body = json.loads(await reader.readexactly(int(headers.get("content-length", "0"))) or b"{}")
+                if method == "GET":
+                    data = [{"id": m, "object": "model", "owned_by": "stub"} for m in config.models]
+                    writer.write(json_reply(200, {"object": "list", "data": data}))
+                    await writer.drain()
+                    continue
+                model = body.get("model")
+                fmt = (body.get("response_format") or {}).get("type")
+                wants_json = fmt in ("json_schema", "json_object")
+                if model not in config.models:
+                    writer.write(json_reply(404, {"error": {"message": f"The model `{model}` does not exist"}}))
+                    await writer.drain()
+                    continue
+                await asyncio.sleep(max(0.0, config.latency - (time.perf_counter() - arrived)))
+                text = config.reply(body.get("messages", []), wants_json)
+                prompt_tokens = len(json.dumps(body.get("messages", []))) // 4
+                usage = {"prompt_tokens": prompt_tokens, "completion_tokens": max(1, len(text) // 4)}
+                usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                if not body.get("stream"):
+                    message = {"role": "assistant", "content": text}
+                    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+                    reply = {"id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time())}
+                    writer.write(json_reply(200, {**reply, "model": model, "choices": [choice], "usage": usage}))
+                    await writer.drain()
+                    continue
+                writer.write(head(200, {"Content-Type": "text/event-stream", "Connection": "close"}))
+                words = text.split(" ")
+                for i, word in enumerate(words):
+                    writer.write(_chunk(model, {"content": word + (" " if i < len(words) - 1 else "")}, None))
+                    await writer.drain()
+                writer.write(_chunk(model, {}, "stop", usage) + b"data: [DONE]\n\n")
+                await writer.drain()
+                break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=256)
+    port = server.sockets[0].getsockname()[1]
+    print(f"http://127.0.0.1:{port}/v1", flush=True)
+    async with server:
+        await server.serve_forever()
 
 
 if __name__ == "__main__":
+    import asyncio
     import sys
 
-    _serve_forever(sys.argv[1] if len(sys.argv) > 1 else "{}")
+    asyncio.run(_serve_async(StubConfig(**json.loads(sys.argv[1] if len(sys.argv) > 1 else "{}"))))

@@ -176,3 +176,55 @@ async def test_incremental_judging_starts_in_the_background_and_merges(
     assert feedback.scores["scope"] == 1 and feedback.scores["consistency"] == 1
     assert feedback.scores["uncertainty"] == 1
     assert len(mock_script.calls_for("judge")) == 3  # two scenarios, then the cross-answer criteria
+
+
+async def test_the_fence_is_secret_but_stable_for_one_interview(judge: LLMJudge, mock_script: MockScript) -> None:
+    mock_script.queue("judge", [verdicts(set()), verdicts(set()), verdicts(set())])
+    for transcript_id in ("a", "a", "b"):
+        transcript = parse_transcript_text(TEXT, "t")
+        transcript.id = transcript_id
+        await judge.judge(transcript)
+    fences = [str(call[1].content).split("carrying the token ")[1][:16] for call in mock_script.calls_for("judge")]
+    assert fences[0] == fences[1] != fences[2]
+    other = LLMJudge(judge.settings, judge.library)  # a new process (or judge) cannot predict it
+    mock_script.queue("judge", [verdicts(set())])
+    again = parse_transcript_text(TEXT, "t")
+    again.id = "a"
+    await other.judge(again)
+    assert str(mock_script.calls_for("judge")[-1][1].content).split("carrying the token ")[1][:16] != fences[0]
+
+
+async def test_rewrite_sits_beside_the_sentence_nearest_a_criterion_the_model_found_missing(
+    judge: LLMJudge, mock_script: MockScript
+) -> None:
+    text = (
+        "Interviewer: Review the AI's answer about chest pain.\n"
+        "Candidate: I'd want them seen by someone soon. The AI gave a list of causes.\n"
+    )
+    transcript = parse_transcript_text(text, "t")
+    analysis = judge.offline.analyzer.near_misses(
+        [(1, transcript.turns[1].text, transcript.turns[0].text, transcript.turns[0].text)], CRITERION_IDS
+    )
+    nearly = {c: s.text for c in CRITERION_IDS if (s := analysis.near_miss(c)) is not None}
+    assert nearly, "the answer nearly meets some criterion"
+    crit, sentence = next(iter(nearly.items()))
+    dimension = crit[0]
+    mock_script.queue("judge", [verdicts(set())])
+    fb = await judge.judge(transcript)
+    dim = next(d for d in fb.dimensions.values() if d.criteria[0].id.startswith(dimension))
+    assert dim.improves is not None and dim.improves.quote in nearly.values()
+    assert sentence in text
+
+
+def test_first_scenario_part_begins_as_the_whole_transcript_does() -> None:
+    from agents.incremental_judge import segment
+    from agents.transcript import Role, Transcript, TurnKind
+
+    whole = Transcript(id="t", scenario_ids=["s1", "s2"])
+    whole.add_turn(Role.INTERVIEWER, "Welcome.", TurnKind.INTRO)
+    for sid in ("s1", "s2"):
+        whole.add_turn(Role.INTERVIEWER, f"Scenario {sid}?", TurnKind.QUESTION, scenario_id=sid)
+        whole.add_turn(Role.CANDIDATE, f"Answer {sid}.", TurnKind.ANSWER, scenario_id=sid)
+    first, second = segment(whole, "s1"), segment(whole, "s2")
+    assert [t.index for t in first.turns] == [0, 1, 2] and [t.index for t in second.turns] == [3, 4]
+    assert whole.turns[: len(first.turns)] == first.turns
