@@ -381,13 +381,13 @@ class Analyzer:
             findings.setdefault(crit, Finding(crit, False, "not assessed"))
         return self._with_near_misses(Analysis(findings, sents, flags, len(answers)), live, unmet)
 
-    def near_misses(self, answers: Sequence[tuple[int, str, str, str]], missing: Iterable[str]) -> Analysis:
+    def feedback_analysis(self, answers: Sequence[tuple[int, str, str, str]]) -> Analysis:
         """What feedback needs beside another judge's verdicts: the sentences (with those set aside
-        marked), the flags, and for each criterion in `missing` the sentence that nearly meets it.
-        No findings: far cheaper than `analyze_answers`, which decides every criterion itself."""
+        marked), the flags, and, on asking, the sentence that nearly meets a criterion. No findings:
+        far cheaper than `analyze_answers`, which decides every criterion itself."""
         sents, flags = self.sentences(answers)
         live = [s for s in sents if s.excluded is None]
-        return self._with_near_misses(Analysis({}, sents, flags, len(answers)), live, missing)
+        return self._with_near_misses(Analysis({}, sents, flags, len(answers)), live, self.near_rules)
 
     def _with_near_misses(self, analysis: Analysis, live: list[Sentence], wanted: Iterable[str]) -> Analysis:
         def find(crit: str) -> Sentence | None:

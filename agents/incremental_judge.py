@@ -102,4 +102,4 @@ class IncrementalJudge:
             )
             return self.judge.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
         results = merge(parts, cross_results)
-        return await asyncio.to_thread(self.judge.finish, transcript, results)
+        return self.judge.finish(transcript, results)

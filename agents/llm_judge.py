@@ -197,20 +197,19 @@ class LLMJudge:
         except JudgeOutputError as exc:
             reason = f"The judge model's replies could not be used ({exc})."
             return self.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
-        # Checking quotes and writing suggestions is CPU work; a worker thread keeps the event loop
-        # free to send other requests meanwhile (evals judge many transcripts at once).
         return self.finish(transcript, results)
 
     def finish(self, transcript: Transcript, results: dict[str, CriterionResult]) -> Feedback:
-        """Model verdicts to feedback: quotes checked against the transcript, suggestions added."""
+        """Model verdicts to feedback: quotes checked against the transcript, and each suggestion
+        placed beside the sentence that nearly met a criterion the model found missing. A few
+        milliseconds of CPU, run in place: a worker thread would only contend for the same core."""
         dropped = verify_quotes(results, transcript)
         notes = []
         if dropped:
             notes.append(f"{dropped} quote(s) from the judge did not occur in your answers and were removed.")
-        # The model decided the verdicts; the analyzer only places each rewrite beside the
-        # sentence that nearly met the criterion the model found missing.
-        missing = [crit for crit, result in results.items() if not result.met]
-        analysis = self.offline.analyzer.near_misses(answers_of(transcript, self.offline.max_answer_chars), missing)
+        # The model decided the verdicts; the analyzer only finds, for the criteria the feedback
+        # asks about, the sentence that nearly met each.
+        analysis = self.offline.analyzer.feedback_analysis(answers_of(transcript, self.offline.max_answer_chars))
         return assemble_feedback(
             transcript, results, self.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
         )

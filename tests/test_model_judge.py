@@ -202,8 +202,8 @@ async def test_rewrite_sits_beside_the_sentence_nearest_a_criterion_the_model_fo
         "Candidate: I'd want them seen by someone soon. The AI gave a list of causes.\n"
     )
     transcript = parse_transcript_text(text, "t")
-    analysis = judge.offline.analyzer.near_misses(
-        [(1, transcript.turns[1].text, transcript.turns[0].text, transcript.turns[0].text)], CRITERION_IDS
+    analysis = judge.offline.analyzer.feedback_analysis(
+        [(1, transcript.turns[1].text, transcript.turns[0].text, transcript.turns[0].text)]
     )
     nearly = {c: s.text for c in CRITERION_IDS if (s := analysis.near_miss(c)) is not None}
     assert nearly, "the answer nearly meets some criterion"
