@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from agents.errors import DataError
+from agents.phrase_keys import WORD_START, KeyIndex
 from agents.rubric import Rubric
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
@@ -88,10 +89,38 @@ class Analysis:
     _find_near: Callable[[str], Sentence | None] | None = None
 
 
+class KeyedLists:
+    """Every phrase list as two regexes, its keyed entries and the rest, behind one `KeyIndex`:
+    `found` answers whether a list occurs in a text, running only the regexes that could match."""
+
+    def __init__(self, lists: dict[str, list[str]], common_words: frozenset[str]) -> None:
+        self.index = KeyIndex(lists, common_words)
+        self.parts: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        for name, entries in lists.items():
+            rest = self.index.unkeyed[name]
+            keyed = [e for e in entries if e not in rest]
+            self.parts[name] = (
+                _compile(keyed, name) if keyed else None,
+                _compile(rest, name) if rest else None,
+            )
+
+    def found(self, name: str, text: str) -> bool:
+        """Whether phrase list `name` occurs in `text`."""
+        keyed, rest = self.parts[name]
+        if keyed is not None and self.index.may_match(name, text) and keyed.search(text):
+            return True
+        return rest is not None and rest.search(text) is not None
+
+    def clear(self) -> None:
+        """Forget what was worked out per text (for measuring cold speed)."""
+        self.index.clear()
+
+
 class _Lexicon:
     """Named phrase lists compiled once into one regex each."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], keys: KeyedLists) -> None:
+        self.keys = keys
         self.patterns: dict[str, re.Pattern[str]] = {}
         for name, entries in raw.items():
             if name == "action_polarity":
@@ -115,10 +144,7 @@ class _Lexicon:
 
     @lru_cache(maxsize=262_144)  # noqa: B019 - one _Lexicon per analyzer, kept for the process
     def _hit(self, name: str, text: str) -> bool:
-        return self[name].search(text) is not None
-
-
-_WORD_START = re.compile(r"^(?:\\[bdw]|\w|\(\?:[\w(]|\([\w(\\])")
+        return self.keys.found(name, text)
 
 
 def _compile(entries: Iterable[str], name: str) -> re.Pattern[str]:
@@ -133,7 +159,7 @@ def _compile(entries: Iterable[str], name: str) -> re.Pattern[str]:
                 re.compile(body)
             except re.error as exc:
                 raise DataError(f"analyzer lexicon {name!r}: bad regex {body!r} ({exc})") from exc
-            (at_word if _WORD_START.match(body) else anywhere).append(f"(?:{body})")
+            (at_word if WORD_START.match(body) else anywhere).append(f"(?:{body})")
         else:
             at_word.append(f"(?<!-){re.escape(entry.lower())}(?![\\w-])")
     parts = []
@@ -247,8 +273,13 @@ class Analyzer:
         self.version = str(lexicon["version"])
         self.rubric = rubric
         self.confusables = {str(k): str(v) for k, v in (lexicon.get("confusables") or {}).items()}
-        self.lex = _Lexicon(lexicon.get("lexicons") or {})
+        lexicons = lexicon.get("lexicons") or {}
         filters = lexicon.get("filters") or {}
+        lists = {k: v for k, v in lexicons.items() if k != "action_polarity" and isinstance(v, list)}
+        lists |= {f"filters.{k}": v for k, v in filters.items() if isinstance(v, list)}
+        # Built once over every list: which lists a sentence could match, from its words alone.
+        self.keys = KeyedLists(lists, _STOPWORDS)
+        self.lex = _Lexicon(lexicons, self.keys)
         self.filters = {k: _compile(v, f"filters.{k}") for k, v in filters.items() if isinstance(v, list)}
         for required in ("injection_strong", "meta_claim", "injection_weak", "rubric_writing", "padding"):
             if required not in self.filters:
@@ -318,16 +349,19 @@ class Analyzer:
                 out.append(Sentence(turn, answer_no, start, end, raw, norm, reason))
         return out, flags
 
+    def _filtered(self, name: str, norm: str) -> bool:
+        return self.keys.found(f"filters.{name}", norm)
+
     def _exclusion(self, norm: str, asked_words: set[str], after_injection: bool) -> str | None:
-        if self.filters["injection_strong"].search(norm):
+        if self._filtered("injection_strong", norm):
             return "injection"
-        if self.filters["meta_claim"].search(norm):
+        if self._filtered("meta_claim", norm):
             return "meta_claim"
-        if self.filters["injection_weak"].search(norm) and not self.filters["rubric_writing"].search(norm):
+        if self._filtered("injection_weak", norm) and not self._filtered("rubric_writing", norm):
             return "injection"
         if after_injection and re.search(r"\b(score|scores|marks?|grade|rating|points|criteria|rubric)\b", norm):
             return "injection"
-        if self.filters["padding"].search(norm):
+        if self._filtered("padding", norm):
             return "padding"
         words = _content_words(norm)
         if len(words) >= self.restatement_min_words and asked_words:
