@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from agents.errors import DataError
 from agents.phrase_keys import WORD_START, KeyIndex
@@ -87,6 +87,13 @@ class Analysis:
     _near: dict[str, Sentence | None] = field(default_factory=dict)
     _near_wanted: frozenset[str] = frozenset()
     _find_near: Callable[[str], Sentence | None] | None = None
+
+
+class _Rule(NamedTuple):
+    """Phrase lists that must all occur in one sentence, and the key bits those lists need."""
+
+    names: tuple[str, ...]
+    needs: int
 
 
 class KeyedLists:
@@ -232,9 +239,14 @@ def _first_chars(pattern: str) -> set[str] | None:
 
 def normalise(text: str, confusables: dict[str, str]) -> str:
     """Fold text for matching: NFKC, drop invisible characters, map look-alike letters, lower-case."""
+    return fold(text, _translation(tuple(sorted(confusables.items()))) if confusables else None)
+
+
+def fold(text: str, confusables: dict[int, str] | None) -> str:
+    """`normalise`, given the look-alike table already built (the analyzer builds it once)."""
     out = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_QUOTES)
     if confusables:
-        out = out.translate(_translation(tuple(sorted(confusables.items()))))
+        out = out.translate(confusables)
     return out.lower()
 
 
@@ -273,6 +285,7 @@ class Analyzer:
         self.version = str(lexicon["version"])
         self.rubric = rubric
         self.confusables = {str(k): str(v) for k, v in (lexicon.get("confusables") or {}).items()}
+        self._fold = _translation(tuple(sorted(self.confusables.items()))) if self.confusables else None
         lexicons = lexicon.get("lexicons") or {}
         filters = lexicon.get("filters") or {}
         lists = {k: v for k, v in lexicons.items() if k != "action_polarity" and isinstance(v, list)}
@@ -290,7 +303,7 @@ class Analyzer:
         self.sentence_rules = self._rules(lexicon.get("sentence_rules") or {}, "sentence_rules")
         self.near_rules = self._rules(lexicon.get("near_miss") or {}, "near_miss")
         self.probe_priority: list[str] = list(lexicon.get("probe_priority") or [])
-        self.answer_rules: dict[str, tuple[re.Pattern[str], list[list[str]]]] = {}
+        self.answer_rules: dict[str, tuple[re.Pattern[str], list[_Rule]]] = {}
         for crit, spec in (lexicon.get("answer_to_question") or {}).items():
             if not isinstance(spec, dict) or "question" not in spec or "answer" not in spec:
                 raise DataError(f"analyzer lexicon answer_to_question.{crit}: needs 'question' and 'answer'")
@@ -305,16 +318,24 @@ class Analyzer:
         if unknown:
             raise DataError(f"analyzer lexicon names unknown criteria {unknown}")
 
-    def _rules(self, raw: dict[str, Any], where: str) -> dict[str, list[list[str]]]:
-        rules: dict[str, list[list[str]]] = {}
+    def _rules(self, raw: dict[str, Any], where: str) -> dict[str, list[_Rule]]:
+        rules: dict[str, list[_Rule]] = {}
         for crit, alternatives in raw.items():
             if not isinstance(alternatives, list) or not all(isinstance(r, list) for r in alternatives):
                 raise DataError(f"analyzer lexicon {where}.{crit}: expected a list of lists of names")
             for rule in alternatives:
                 for name in rule:
                     self.lex[name]  # fail early on a misspelt name
-            rules[str(crit)] = [[str(n) for n in r] for r in alternatives]
+            rules[str(crit)] = [self._rule([str(n) for n in r]) for r in alternatives]
         return rules
+
+    def _rule(self, names: list[str]) -> _Rule:
+        # The lists whose every entry is keyed can occur only in a sentence offering their keys.
+        needs = 0
+        for name in names:
+            if self.keys.parts[name][1] is None:
+                needs |= 1 << self.keys.index.bits[name]
+        return _Rule(tuple(names), needs)
 
     def _t(self, key: str, default: float) -> float:
         return self.thresholds.get(key, default)
@@ -330,12 +351,18 @@ class Analyzer:
         out: list[Sentence] = []
         flags: list[str] = []
         seen: set[str] = set()
+        asked_words: set[str] = set()
+        asked_before = ""
         for answer_no, (turn, text, asked, _last) in enumerate(answers):
-            asked_words = set(_content_words(normalise(asked, self.confusables)))
+            # What the interviewer said so far grows answer by answer: fold only what is new.
+            if not asked.startswith(asked_before):
+                asked_words, asked_before = set(), ""
+            asked_words = asked_words | set(_content_words(fold(asked[len(asked_before) :], self._fold)))
+            asked_before = asked
             after_injection = False
             for start, end in split_sentences(text):
                 raw = text[start:end]
-                norm = normalise(raw, self.confusables)
+                norm = fold(raw, self._fold)
                 reason = self._exclusion(norm, asked_words, after_injection)
                 if reason in ("injection", "meta_claim"):
                     after_injection = True
@@ -374,12 +401,15 @@ class Analyzer:
 
     # ----- criteria -------------------------------------------------------------------------
 
-    def _matches(self, rules: list[list[str]], norm: str) -> bool:
+    def _matches(self, rules: list[_Rule], norm: str) -> bool:
         # Plain loops: this runs for every criterion on every sentence, and generator
         # expressions inside any/all cost more than the cached look-ups they make.
+        offered = self.keys.index.candidates(norm)
         hit = self.lex._hit
         for rule in rules:
-            for name in rule:
+            if rule.needs & ~offered:
+                continue  # a list the rule needs cannot occur in this sentence
+            for name in rule.names:
                 if not hit(name, norm):
                     break
             else:
@@ -390,7 +420,7 @@ class Analyzer:
         """Analyze candidate answers given as (turn index, text, interviewer text so far, last question)."""
         sents, flags = self.sentences(answers)
         live = [s for s in sents if s.excluded is None]
-        asked_last = {no: normalise(a[3], self.confusables) for no, a in enumerate(answers)}
+        asked_last = {no: fold(a[3], self._fold) for no, a in enumerate(answers)}
         findings: dict[str, Finding] = {}
         for crit, rules in self.sentence_rules.items():
             hits = [s for s in live if self._matches(rules, s.norm)]
