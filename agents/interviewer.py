@@ -7,6 +7,7 @@ model only phrases a probe (streamed); the scripted wording is always there as t
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -51,6 +52,10 @@ def question_markdown(scenario: Scenario, number: int, total: int, library: Prom
 
 def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+# The probe prompt's answer markers: "<<<ANSWER <fence>" ... "ANSWER <fence>>>".
+_FENCE_IN_PROMPT = re.compile(r"<<<ANSWER ([0-9a-f]{12})")
 
 
 class ProbePolicy:
@@ -155,15 +160,33 @@ class Interviewer:
             yield scripted
             return
         messages = self.probe_messages(scenario, target, answer, profession, setting)
+        fence = _FENCE_IN_PROMPT.search(str(messages[-1].content))
+        # A weak model may echo the prompt, markers and the candidate's answer included. Text is
+        # held back until it cannot be the start of a marker; the probe ends where one begins.
+        markers = ["<<<ANSWER", "ANSWER " + fence.group(1)] if fence else ["<<<ANSWER"]
+        hold = max(len(m) for m in markers)
         produced: list[str] = []
+        pending = ""
+        leaked = False
         try:
-            async for piece in self.gateway.stream(messages):
-                produced.append(piece)
-                yield piece
+            async with contextlib.aclosing(self.gateway.stream(messages)) as stream:
+                async for piece in stream:
+                    pending += piece
+                    cut = min((i for i in (pending.find(m) for m in markers) if i >= 0), default=-1)
+                    if cut >= 0:
+                        pending, leaked = pending[:cut], True
+                        break
+                    if len(pending) > hold:
+                        safe, pending = pending[:-hold], pending[-hold:]
+                        produced.append(safe)
+                        yield safe
         except ModelUnavailableError:
             if not produced:
                 yield scripted
-            else:
-                raise
-        if not "".join(produced).strip() and produced:
+                return
+            raise
+        if pending and (not leaked or pending.strip()):
+            produced.append(pending)
+            yield pending
+        if not "".join(produced).strip():
             yield scripted

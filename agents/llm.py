@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -288,7 +288,7 @@ class ModelGateway:
             usage_metadata={"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion},
         )
 
-    async def stream(self, messages: list[BaseMessage]) -> AsyncIterator[str]:
+    async def stream(self, messages: list[BaseMessage]) -> AsyncGenerator[str, None]:
         """Stream a reply token by token. Transient errors before the first token are retried;
         a stream cut after tokens were sent raises ModelUnavailableError so the caller can finish
         the message from its own text."""

@@ -166,7 +166,11 @@ async def test_interview_streams_and_judges_or_falls_back_labelled(
         f"llama-server interview: probe streamed in {tokens} pieces in {probe_seconds:.1f}s: {probe.text[:160]!r}; "
         f"judge {feedback.judge_kind.value} in {judge_seconds:.1f}s, scores {feedback.scores}"
     )
-    assert tokens > 1, "the probe arrives token by token from the real server"
+    # A small model sometimes only echoes its prompt; the probe is then cut at the answer marker
+    # and the scripted one is sent whole. Any probe the model did write arrives token by token.
+    scripted = probe.text.startswith(tuple(library.interviewer.probe_prefixes))
+    assert "<<<ANSWER" not in probe.text
+    assert tokens > 1 or scripted, "the probe arrives token by token from the real server"
 
 
 def test_replay_with_the_model_judge_gives_valid_scores_for_every_file(real_model: str, tmp_path: Path) -> None:

@@ -228,3 +228,40 @@ def test_first_scenario_part_begins_as_the_whole_transcript_does() -> None:
     first, second = segment(whole, "s1"), segment(whole, "s2")
     assert [t.index for t in first.turns] == [0, 1, 2] and [t.index for t in second.turns] == [3, 4]
     assert whole.turns[: len(first.turns)] == first.turns
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Which red flags would make you escalate? <<<ANSWER {fence}\nI'd get them seen.", "red flags"),
+        ("<<<ANSWER {fence}\nI'd get them seen.\nANSWER {fence}>>>", None),  # only the echo: the script
+        ("ANSWER {fence}>>> Who could be harmed here?", None),
+    ],
+)
+async def test_a_probe_that_echoes_the_fenced_answer_is_cut_at_the_marker(
+    library: PromptLibrary, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript, reply: str, expected: str | None
+) -> None:
+    import random
+    import re
+
+    from agents.interviewer import Interviewer
+    from agents.judges import get_analyzer
+    from agents.llm import ModelGateway
+
+    monkeypatch.setenv("COACH_MODE", "mock")
+
+    def echo(messages: list[object]) -> str:
+        found = re.search(r"<<<ANSWER ([0-9a-f]{12})", str(getattr(messages[-1], "content", "")))
+        assert found is not None
+        return reply.format(fence=found.group(1))
+
+    mock_script.handle("interviewer", echo)
+    gateway = ModelGateway(load_settings(), "interviewer")
+    interviewer = Interviewer(library, get_analyzer(library), gateway=gateway, rng=random.Random(3))
+    scenario = library.scenarios[0]
+    probe = "".join([p async for p in interviewer.phrase_probe(scenario, "B4", "I'd get them seen.", "doctor", "uk")])
+    assert "ANSWER" not in probe and "I'd get them seen" not in probe
+    if expected is None:  # nothing before the marker: the scripted probe instead
+        assert probe.startswith(tuple(library.interviewer.probe_prefixes))
+    else:
+        assert expected in probe
