@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from agents.errors import DataError
-from agents.phrase_keys import WORD_START, KeyIndex
+from agents.phrase_keys import DIGIT, WORD_START, KeyIndex, literal_starts
 from agents.rubric import Rubric
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
@@ -197,44 +197,10 @@ def _bucketed(branches: list[str]) -> list[str]:
 
 def _first_chars(pattern: str) -> set[str] | None:
     """The characters a match of `pattern` can start with, or None if that cannot be told."""
-    from re import _constants as c  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
-
-    def first(items: list[Any]) -> set[str] | None:
-        for op, av in items:
-            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-                continue  # zero-width: the first character comes from what follows
-            if op is c.LITERAL:
-                return {chr(av)}
-            if op is c.IN:
-                chars: set[str] = set()
-                for o, a in av:
-                    if o is c.LITERAL:
-                        chars.add(chr(a))
-                    elif o is c.RANGE and a[1] - a[0] <= 30:
-                        chars.update(chr(x) for x in range(a[0], a[1] + 1))
-                    else:
-                        return None
-                return chars
-            if op is c.SUBPATTERN:
-                return first(list(av[-1]))
-            if op is c.BRANCH:
-                union: set[str] = set()
-                for alternative in av[1]:
-                    got = first(list(alternative))
-                    if got is None:
-                        return None
-                    union |= got
-                return union
-            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] > 0:
-                return first(list(av[2]))
-            return None
-        return None
-
-    try:
-        return first(list(parser.parse(pattern)))
-    except Exception:
-        return None
+    starts = literal_starts(pattern)
+    if not starts or not all(starts) or any(s.startswith(DIGIT) for s in starts):
+        return None  # an empty start, or "any digit", names no single first character
+    return {s[0] for s in starts}
 
 
 def normalise(text: str, confusables: dict[str, str]) -> str:
