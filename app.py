@@ -7,6 +7,7 @@ turns engine events into Chainlit messages and Chainlit events into engine calls
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,10 +18,15 @@ from chainlit.input_widget import Select, Slider
 
 from agents.config import Mode, Settings, load_settings
 from agents.doctor import DoctorReport, diagnose
-from agents.errors import CoachError, TranscriptError
+from agents.errors import CoachError, ConflictError, TranscriptError
 from agents.feedback import Feedback
+from agents.judge_pool import PooledOfflineJudge
 from agents.prompt_library import PromptLibrary, load_library
 from agents.report import details_markdown, summary_markdown, to_html, to_markdown
+from agents.security.files import private_umask, tighten_tree
+from agents.security.markdown import md_inline
+from agents.security.tokens import FileRevocations, TokenPolicy
+from agents.security.web import parse_origins
 from agents.session import (
     Event,
     InterviewSession,
@@ -36,12 +42,14 @@ from agents.ui import (
     PROFESSION_LABELS,
     QUICK_STARTS,
     SETTING_LABELS,
+    SettingsProblem,
     config_from_choices,
     parse_start_command,
     profile_description,
     resumable,
     scores_figure,
 )
+from agents.web.hardening import install_request_guard, install_session_guards, install_token_policy
 from agents.web_auth import auth_users, ensure_auth_secret, make_data_layer
 
 # Keys in cl.user_session (named once, used everywhere).
@@ -54,21 +62,54 @@ PROFILE_REALISTIC = "Realistic"
 ACTION_END = "end_interview"
 ACTION_NEW = "new_interview"
 
+MAX_REPLAY_FILES = 5  # per message; more are refused with a message, not judged
+
+private_umask()  # transcripts, history and secrets are personal data: 0600 files in a 0700 folder
 SETTINGS: Settings = load_settings()
+tighten_tree(SETTINGS.coach_data_dir)
 LIBRARY: PromptLibrary = load_library(SETTINGS.coach_prompts_dir)
 STORE = TranscriptStore(SETTINGS.coach_data_dir)
 USERS = auth_users(SETTINGS)
+install_session_guards()
+install_request_guard(parse_origins(SETTINGS.coach_allowed_origins))
+_POOL: PooledOfflineJudge | None = None
 
 if USERS:
     ensure_auth_secret(SETTINGS.coach_data_dir)
+    TOKENS = TokenPolicy(
+        users=lambda: USERS,
+        secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
+        revocations=FileRevocations(SETTINGS.coach_data_dir / "revocations.json"),
+    )
+    cl.on_logout(install_token_policy(TOKENS))
 
     @cl.password_auth_callback
     def password_auth(username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
         expected = USERS.get(username)
         if expected is not None and secrets.compare_digest(expected.encode(), password.encode()):
-            return cl.User(identifier=username, metadata={"role": "user"})
+            return cl.User(identifier=username, metadata={"role": "user", **TOKENS.claims(username, password)})
         return None
+
+
+def _offline_judge() -> PooledOfflineJudge:
+    """The offline judge in worker processes (started on first use), shared by every user."""
+    global _POOL
+    if _POOL is None:
+        _POOL = PooledOfflineJudge(
+            SETTINGS.coach_prompts_dir, SETTINGS.coach_max_answer_chars, workers=SETTINGS.coach_judge_workers
+        )
+    return _POOL
+
+
+def _live_judge() -> Any:
+    """The judge for a live interview: pooled offline, or the model judge chosen by configuration."""
+    return _offline_judge() if SETTINGS.mode is Mode.OFFLINE else None
+
+
+def _judge() -> Any:
+    """The judge for replays and offline interviews: pooled offline, or the configured model judge."""
+    return _offline_judge() if SETTINGS.mode is Mode.OFFLINE else make_judge(SETTINGS, LIBRARY)
 
 
 @cl.data_layer
@@ -174,13 +215,15 @@ async def on_chat_resume(thread: dict[str, Any]) -> None:
     try:
         transcript = STORE.load(str(transcript_id), owner=_owner())
     except TranscriptError as exc:
-        await cl.Message(content=f"That interview could not be opened: {exc}").send()
+        await cl.Message(content=f"That interview could not be opened: {md_inline(exc.problem, 300)}").send()
         return
     await _resume(transcript, welcome_back=False)
 
 
 async def _resume(transcript: Transcript, *, welcome_back: bool) -> None:
-    session = InterviewSession.resume(transcript, settings=SETTINGS, library=LIBRARY, store=STORE)
+    session = InterviewSession.resume(
+        transcript, settings=SETTINGS, library=LIBRARY, store=STORE, judge=_live_judge()
+    )
     cl.user_session.set(KEY_SESSION, session)
     cl.user_session.set(KEY_TRANSCRIPT_ID, transcript.id)
     if session.finished:
@@ -234,7 +277,9 @@ async def _render(session: InterviewSession, events: AsyncIterator[Event]) -> No
 async def _start_interview(choices: dict[str, Any]) -> None:
     merged = {**(cl.user_session.get(KEY_CHOICES) or {}), **choices}
     config = config_from_choices(merged, _timing())
-    session = InterviewSession.new(config, settings=SETTINGS, library=LIBRARY, store=STORE, owner=_owner())
+    session = InterviewSession.new(
+        config, settings=SETTINGS, library=LIBRARY, store=STORE, owner=_owner(), judge=_live_judge()
+    )
     cl.user_session.set(KEY_SESSION, session)
     cl.user_session.set(KEY_TRANSCRIPT_ID, session.transcript.id)
     await _render(session, session.start())
@@ -274,9 +319,16 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
 
 
 async def _replay_uploads(elements: list[Any]) -> None:
-    judge = make_judge(SETTINGS, LIBRARY)
+    if len(elements) > MAX_REPLAY_FILES:
+        await cl.Message(
+            content=f"⚠️ **{len(elements)} files were dropped; up to {MAX_REPLAY_FILES} are judged at a time.** "
+            f"The first {MAX_REPLAY_FILES} are judged now; send the others in another message."
+        ).send()
+        elements = elements[:MAX_REPLAY_FILES]
+    judge = _judge()
     for element in elements:
-        name = getattr(element, "name", "upload")
+        name = str(getattr(element, "name", "upload"))
+        shown = md_inline(name, 80)
         path = getattr(element, "path", None)
         try:
             if not path:
@@ -284,13 +336,13 @@ async def _replay_uploads(elements: list[Any]) -> None:
             transcript = load_transcript(Path(path), source=name)
         except TranscriptError as exc:
             await cl.Message(
-                content=f"⚠️ **Could not read {name}.** {exc.problem}"
+                content=f"⚠️ **Could not read {shown}.** {md_inline(exc.problem, 300)}"
                 f"{f' (line {exc.line})' if exc.line else ''}.\n\nA transcript is our JSON "
                 "download, or plain text whose blocks start with `Interviewer:` or `Candidate:`."
             ).send()
             continue
         async with cl.Step(name="Judge", type="tool", show_input=False) as step:
-            step.input = f"Replaying {name}"
+            step.input = f"Replaying {shown}"
             feedback = await judge.evaluate(transcript)
             feedback.source = name
             step.output = f"{feedback.band.value}"
@@ -317,16 +369,35 @@ async def on_message(message: cl.Message) -> None:
         return
     try:
         await _render(session, session.respond(message.content))
+    except ConflictError:
+        await _moved_on(session)
+        return
     except CoachError as exc:
-        await cl.Message(content=f"⚠️ {exc} Your answer is saved; send it again or end the interview.").send()
+        await cl.Message(
+            content=f"⚠️ {md_inline(str(exc), 300)} Your answer is saved; send it again or end the interview."
+        ).send()
         return
     if session.finished:
         await _finish(session)
 
 
+async def _moved_on(session: InterviewSession) -> None:
+    """The interview was saved from another tab meanwhile: show where it stands now."""
+    await cl.Message(
+        content="ℹ️ This interview moved on in another tab or window; here is where it stands now."
+    ).send()
+    await _resume(STORE.load(session.transcript.id, owner=_owner()), welcome_back=False)
+
+
 @cl.on_settings_update
 async def on_settings_update(choices: dict[str, Any]) -> None:
-    """Store the choices; they apply to the next interview started."""
+    """Check and store the choices; they apply to the next interview started."""
+    try:
+        config_from_choices({**(cl.user_session.get(KEY_CHOICES) or {}), **choices}, _timing())
+    except SettingsProblem as exc:
+        # Checked before anything is abandoned: a bad value leaves the interview as it was.
+        await cl.Message(content=f"⚠️ {md_inline(str(exc), 300)} Nothing was changed.").send()
+        return
     cl.user_session.set(KEY_CHOICES, choices)
     session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
     if session is not None and not session.finished and session.transcript.candidate_turns:
@@ -342,7 +413,11 @@ async def on_end(action: cl.Action) -> None:
     session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
     if session is None or session.finished:
         return
-    await _render(session, session.end_early())
+    try:
+        await _render(session, session.end_early())
+    except ConflictError:
+        await _moved_on(session)
+        return
     await _finish(session)
 
 

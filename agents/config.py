@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.security.urls import redact_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,11 +62,23 @@ class Settings(BaseSettings):
         default=None, description="Chat history database (SQLAlchemy async URL); default SQLite in the data dir."
     )
 
+    coach_allowed_origins: str | None = Field(
+        default=None,
+        description="Origins allowed to open the app's socket, e.g. 'https://coach.example.org' behind a proxy; "
+        "default: the origin being served, on this machine's own names.",
+    )
+    coach_judge_workers: int = Field(
+        default=1, ge=1, le=32, description="Processes that run the offline judge beside the web app's event loop."
+    )
+
     openai_api_key: SecretStr | None = Field(default=None, description="Key for the OpenAI-compatible endpoint.")
     openai_base_url: str | None = Field(default=None, description="Base URL of the OpenAI-compatible endpoint.")
 
     @model_validator(mode="after")
     def _default_mode(self) -> Settings:
+        from agents.security.web import parse_origins
+
+        parse_origins(self.coach_allowed_origins)  # a bad entry is named at start, not at first request
         if self.coach_mode is None:
             has_endpoint = bool(self.openai_base_url) or (
                 self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
@@ -79,6 +93,11 @@ class Settings(BaseSettings):
         """The resolved mode (never None after validation)."""
         assert self.coach_mode is not None
         return self.coach_mode
+
+    @property
+    def shown_base_url(self) -> str:
+        """The endpoint as it may be shown or saved: credentials and query strings redacted."""
+        return redact_url(self.openai_base_url) or "the OpenAI API"
 
     @property
     def interviewer_model(self) -> str:
@@ -96,7 +115,7 @@ class Settings(BaseSettings):
             "mode": self.mode.value,
             "interviewer_model": self.interviewer_model if self.mode is not Mode.OFFLINE else "offline",
             "judge_model": self.judge_model if self.mode is not Mode.OFFLINE else "offline",
-            "base_url": self.openai_base_url or ("default" if self.mode is Mode.OPENAI else None),
+            "base_url": redact_url(self.openai_base_url) or ("default" if self.mode is Mode.OPENAI else None),
             "data_dir": str(self.coach_data_dir),
         }
 

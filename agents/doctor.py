@@ -13,6 +13,7 @@ import openai
 from agents.config import Mode, Settings
 from agents.errors import ModelUnavailableError
 from agents.llm import ModelGateway, human, list_models, scrub_secrets, system
+from agents.security.urls import redact_url
 
 
 @dataclass
@@ -64,7 +65,7 @@ def _explain(exc: BaseException, settings: Settings) -> str:
 
 async def diagnose(settings: Settings, *, timeout: float = 20.0) -> DoctorReport:
     """Run the checks against the configured endpoint (model mode only)."""
-    endpoint = settings.openai_base_url or "https://api.openai.com/v1"
+    endpoint = redact_url(settings.openai_base_url) or "https://api.openai.com/v1"
     report = DoctorReport(endpoint)
     quick = settings.model_copy(update={"coach_request_timeout": timeout, "coach_max_retries": 1})
 

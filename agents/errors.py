@@ -28,3 +28,16 @@ class ModelUnavailableError(CoachError):
 
 class ConfigurationError(CoachError):
     """A setting is missing or inconsistent."""
+
+
+class ConflictError(CoachError):
+    """A save named a revision that is no longer the latest: someone else (another tab, another
+    window) saved the interview first. Nothing was overwritten."""
+
+    def __init__(self, transcript_id: str, expected: int, found: int) -> None:
+        self.transcript_id = transcript_id
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"interview {transcript_id} moved on elsewhere (saved revision {found}, this copy has {expected})"
+        )

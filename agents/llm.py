@@ -45,6 +45,9 @@ def scrub_secrets(text: str, settings: Settings | None = None) -> str:
         secret = settings.openai_api_key.get_secret_value()
         if secret:
             text = text.replace(secret, "[redacted key]")
+    if settings is not None and settings.openai_base_url:
+        # The URL itself can carry a key (user info or query string): show it redacted.
+        text = text.replace(settings.openai_base_url.rstrip("/"), settings.shown_base_url.rstrip("/"))
     return _KEY_LIKE.sub("[redacted key]", text)
 
 

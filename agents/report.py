@@ -7,6 +7,7 @@ import json
 
 from agents.feedback import Feedback, JudgeKind
 from agents.rubric import DIMENSION_IDS
+from agents.security.markdown import md_inline
 
 BAND_LABEL = {"strong": "Strong", "borderline": "Borderline", "needs_work": "Needs work"}
 BAND_MEANING = {
@@ -51,7 +52,7 @@ def summary_markdown(fb: Feedback) -> str:
         score_table(fb),
         "",
     ]
-    lines += [f"> {note}" for note in fb.notes]
+    lines += [f"> {md_inline(note)}" for note in fb.notes]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -71,7 +72,7 @@ def details_markdown(fb: Feedback) -> str:
             lines.append("")
         for c in r.criteria:
             mark = "**Met**" if c.met else "*Not yet*"
-            lines.append(f"- {mark} · **{c.id}** {_criterion_text(c.id)} — {c.reasoning}")
+            lines.append(f"- {mark} · **{c.id}** {_criterion_text(c.id)} — {md_inline(c.reasoning)}")
             for ev in c.evidence:
                 lines.append(f"    - turn {ev.turn}: “{_clip(ev.quote)}”")
         lines.append("")
@@ -117,8 +118,8 @@ def to_markdown(fb: Feedback) -> str:
 
 
 def _clip(text: str, limit: int = 240) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    # Quotes of what users (or a model) wrote: one line, cut, and escaped so they render as text.
+    return md_inline(text, limit)
 
 
 def to_json_line(fb: Feedback) -> str:

@@ -10,31 +10,22 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from agents.config import Mode, Settings
-from agents.errors import ModelUnavailableError
+from agents.errors import ConflictError, ModelUnavailableError
 from agents.feedback import Feedback
 from agents.interviewer import Interviewer, question_markdown
 from agents.judges import OfflineJudge, answers_of, get_analyzer
 from agents.llm import ModelGateway
 from agents.prompt_library import PromptLibrary
 from agents.scenarios import Scenario, Setting, choose_scenarios
+from agents.security.markdown import quote_block
 from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, Role, Status, Transcript, Turn, TurnKind
+from agents.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
 from agents.ui import mode_line
 
 REALISTIC_TOTAL_SECONDS = 20 * 60
-
-
-class Phase:
-    """Where the interview stands (stored in transcript.state["phase"])."""
-
-    NOT_STARTED = "not_started"
-    AWAITING_ANSWER = "awaiting_answer"
-    AWAITING_PROBE_ANSWER = "awaiting_probe_answer"
-    AWAITING_CONSISTENCY = "awaiting_consistency"
-    FINISHED = "finished"
 
 
 @dataclass
@@ -129,7 +120,6 @@ class InterviewSession:
         self.interviewer = Interviewer(library, get_analyzer(library), gateway=gateway, rng=self.rng)
         self.judge = judge or make_judge(settings, library, incremental=True)
         self.feedback: Feedback | None = None
-        self.transcript.state.setdefault("phase", Phase.NOT_STARTED)
 
     # ----- construction ---------------------------------------------------------------------
 
@@ -186,14 +176,14 @@ class InterviewSession:
     # ----- state helpers --------------------------------------------------------------------
 
     @property
-    def state(self) -> dict[str, Any]:
+    def state(self) -> InterviewState:
         """Engine position, persisted inside the transcript."""
         return self.transcript.state
 
     @property
-    def phase(self) -> str:
-        """Current phase (see Phase)."""
-        return str(self.state.get("phase", Phase.NOT_STARTED))
+    def phase(self) -> Phase:
+        """Current phase."""
+        return self.state.phase
 
     @property
     def finished(self) -> bool:
@@ -203,7 +193,7 @@ class InterviewSession:
     @property
     def position(self) -> int:
         """Index of the current scenario."""
-        return int(self.state.get("position", 0))
+        return self.state.position
 
     @property
     def scenarios(self) -> list[Scenario]:
@@ -223,6 +213,24 @@ class InterviewSession:
             return None
         per = self.transcript.config.scenario_count * (1 + self.transcript.config.max_probes) + 1
         return max(60, REALISTIC_TOTAL_SECONDS // per)
+
+    def _move(
+        self,
+        phase: Phase,
+        *,
+        position: int,
+        probes_used: int = 0,
+        probed: list[str] | None = None,
+        consistency_done: bool | None = None,
+    ) -> None:
+        """Set the engine's position in one step (validated: a bad position is refused, not saved)."""
+        self.transcript.state = InterviewState(
+            phase=phase,
+            position=position,
+            probes_used=probes_used,
+            probed=probed or [],
+            consistency_done=self.state.consistency_done if consistency_done is None else consistency_done,
+        )
 
     def _save(self) -> None:
         self.store.save(self.transcript)
@@ -277,7 +285,7 @@ class InterviewSession:
         )
         async for ev in self._say(intro, TurnKind.INTRO):
             yield ev
-        self.state.update(phase=Phase.AWAITING_ANSWER, position=0, probes_used=0, probed=[])
+        self._move(Phase.AWAITING_ANSWER, position=0)
         async for ev in self._ask_current():
             yield ev
 
@@ -315,7 +323,15 @@ class InterviewSession:
             scenario_id=scenario.id if scenario else None,
             truncated=len(text) > limit,
         )
-        self._save()
+        try:
+            self._save()
+        except ConflictError:
+            # Another tab or window answered first. Nothing of theirs is overwritten; this answer is
+            # shown back in full so it can be sent again, and the interview carries on from the latest.
+            self.transcript.turns.pop()
+            async for ev in self._moved_on(text):
+                yield ev
+            return
         if turn.truncated:
             yield Notice(
                 f"Your answer is {len(text):,} characters; it is saved in full, but the judge reads the first "
@@ -349,13 +365,18 @@ class InterviewSession:
 
         assert scenario is not None
         skip = self.interviewer.is_skip(text)
-        probes_used = int(self.state.get("probes_used", 0))
-        probed: list[str] = list(self.state.get("probed", []))
+        probes_used = self.state.probes_used
+        probed = list(self.state.probed)
         target = None
         if not skip and probes_used < self.transcript.config.max_probes:
             target = self.interviewer.policy.choose(self._scenario_answers(scenario.id), probed, scenario)
         if target is not None:
-            self.state.update(phase=Phase.AWAITING_PROBE_ANSWER, probes_used=probes_used + 1, probed=[*probed, target])
+            self._move(
+                Phase.AWAITING_PROBE_ANSWER,
+                position=self.position,
+                probes_used=probes_used + 1,
+                probed=[*probed, target],
+            )
             config = self.transcript.config
             stream = self.interviewer.phrase_probe(
                 scenario, target, text, config.profession or "doctor", config.setting or scenario.setting.value
@@ -373,21 +394,37 @@ class InterviewSession:
         async for ev in self._advance():
             yield ev
 
+    async def _moved_on(self, unsent: str) -> AsyncIterator[Event]:
+        latest = self.store.load(self.transcript.id)
+        self.transcript = latest
+        yield Notice(
+            "This interview moved on in another tab or window, so the answer you just sent was **not** "
+            "recorded (nothing was overwritten). Here it is, to send again if you still want it:\n\n"
+            + quote_block(unsent)
+        )
+        if self.finished:
+            yield Notice("The interview has already ended there; your feedback is in that tab.")
+            return
+        pending = self.pending_question()
+        if pending is not None:
+            yield MessageStarted(pending.kind, pending.scenario_id, None, self.time_guide())
+            yield MessageDone(pending)
+
     async def _advance(self) -> AsyncIterator[Event]:
         done = self.scenarios[self.position].id if self.position < len(self.scenarios) else None
         if done is not None and hasattr(self.judge, "scenario_done"):
             self.judge.scenario_done(self.transcript, done)  # judged in the background meanwhile
         nxt = self.position + 1
         if nxt < len(self.scenarios):
-            self.state.update(phase=Phase.AWAITING_ANSWER, position=nxt, probes_used=0, probed=[])
+            self._move(Phase.AWAITING_ANSWER, position=nxt)
             async for ev in self._ask_current():
                 yield ev
             return
-        if len(self.scenarios) >= 2 and not self.state.get("consistency_done"):
+        if len(self.scenarios) >= 2 and not self.state.consistency_done:
             earlier, later = self.scenarios[0], self.scenarios[-1]
             template = self.rng.choice(self.library.interviewer.consistency_questions)
             text = template.replace("$earlier_title", earlier.title).replace("$later_title", later.title)
-            self.state.update(phase=Phase.AWAITING_CONSISTENCY, consistency_done=True, position=nxt)
+            self._move(Phase.AWAITING_CONSISTENCY, position=nxt, consistency_done=True)
             async for ev in self._say(text, TurnKind.CONSISTENCY):
                 yield ev
             return
@@ -395,7 +432,7 @@ class InterviewSession:
             yield ev
 
     async def _finish(self, status: Status) -> AsyncIterator[Event]:
-        self.state["phase"] = Phase.FINISHED
+        self.state.phase = Phase.FINISHED
         self.transcript.status = status
         async for ev in self._say(self.library.interviewer.closing, TurnKind.CLOSING):
             yield ev
@@ -411,9 +448,17 @@ class InterviewSession:
         """Leave the interview without feedback (the user started another); it stays on disk, ended early."""
         if self.finished:
             return
-        self.state["phase"] = Phase.FINISHED
+        self.state.phase = Phase.FINISHED
         self.transcript.status = Status.ENDED_EARLY
-        self._save()
+        try:
+            self._save()
+        except ConflictError:
+            # Saved elsewhere meanwhile: leave the latest copy, ended early unless it already finished.
+            self.transcript = self.store.load(self.transcript.id)
+            if not self.finished:
+                self.state.phase = Phase.FINISHED
+                self.transcript.status = Status.ENDED_EARLY
+                self._save()
 
     async def evaluate(self) -> Feedback:
         """Judge the transcript (model judge with labelled fallback, or offline) and save the feedback."""

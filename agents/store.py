@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from agents.errors import TranscriptError
+from agents.errors import ConflictError, TranscriptError
 from agents.feedback import Feedback
+from agents.security.files import ensure_private_dir
 from agents.transcript import Transcript, load_transcript, save_transcript
+
+_REVISION = re.compile(rb'"revision"\s*:\s*(\d+)')
 
 
 class TranscriptStore:
@@ -21,8 +28,45 @@ class TranscriptStore:
         self.reports = data_dir / "reports"
 
     def save(self, transcript: Transcript) -> Path:
-        """Persist the transcript now (temp file, fsync, rename)."""
-        return save_transcript(transcript, self.transcripts)
+        """Persist the transcript now (temp file, fsync, rename), if nobody saved it since it was read.
+
+        The saved file's revision must equal `transcript.revision`, else ConflictError and nothing is
+        written; on success the revision goes up by one. The check and the write hold one lock, so two
+        tabs or two processes cannot both win.
+        """
+        ensure_private_dir(self.transcripts)
+        with self._locked(transcript.id):
+            found = self._saved_revision(transcript.id)
+            if found is not None and found != transcript.revision:
+                raise ConflictError(transcript.id, transcript.revision, found)
+            transcript.revision += 1
+            try:
+                return save_transcript(transcript, self.transcripts)
+            except BaseException:
+                transcript.revision -= 1
+                raise
+
+    @contextmanager
+    def _locked(self, transcript_id: str) -> Iterator[None]:
+        lock = self.transcripts / f".{self.path_for(transcript_id).stem}.lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _saved_revision(self, transcript_id: str) -> int | None:
+        # Only the revision is needed: read the head of the file rather than parsing it all.
+        path = self.path_for(transcript_id)
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(4096)
+                rest = b"" if _REVISION.search(head) else fh.read()
+        except FileNotFoundError:
+            return None
+        match = _REVISION.search(head + rest)
+        return int(match.group(1)) if match else 0
 
     def path_for(self, transcript_id: str) -> Path:
         """File path of a transcript id (ids are generated hex, never user paths)."""
@@ -51,7 +95,7 @@ class TranscriptStore:
 
     def save_feedback(self, transcript_id: str, feedback: Feedback) -> Path:
         """Write the feedback next to the transcript, atomically."""
-        self.reports.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.reports)
         target = self.reports / f"{transcript_id}.json"
         fd, tmp = tempfile.mkstemp(dir=self.reports, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

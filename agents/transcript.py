@@ -12,11 +12,12 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agents.errors import TranscriptError
+from agents.security.limits import LimitError, json_depth_problem, read_bounded
 
 SCHEMA_VERSION: Literal[1] = 1
 MAX_FILE_BYTES = 2_000_000
@@ -74,6 +75,30 @@ class InterviewConfig(BaseModel):
     seed: int | None = None
 
 
+class Phase(StrEnum):
+    """Where the interview stands."""
+
+    NOT_STARTED = "not_started"
+    AWAITING_ANSWER = "awaiting_answer"
+    AWAITING_PROBE_ANSWER = "awaiting_probe_answer"
+    AWAITING_CONSISTENCY = "awaiting_consistency"
+    FINISHED = "finished"
+
+
+class InterviewState(BaseModel):
+    """The engine's position, saved in the transcript so an interview can be resumed anywhere."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    phase: Phase = Field(default=Phase.NOT_STARTED, description="Where the interview stands.")
+    position: int = Field(default=0, ge=0, le=MAX_TURNS, description="Index of the current scenario.")
+    probes_used: int = Field(default=0, ge=0, le=10, description="Follow-up probes asked on this scenario.")
+    probed: list[Annotated[str, StringConstraints(max_length=16)]] = Field(
+        default_factory=list, max_length=24, description="Criteria already probed on this scenario."
+    )
+    consistency_done: bool = Field(default=False, description="Whether the cross-scenario question was asked.")
+
+
 class Status(StrEnum):
     """Where an interview stands."""
 
@@ -88,6 +113,9 @@ class Transcript(BaseModel):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    revision: int = Field(
+        default=0, ge=0, description="Saves so far; a save must name the revision it read (no silent overwrite)."
+    )
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     status: Status = Status.IN_PROGRESS
@@ -98,7 +126,7 @@ class Transcript(BaseModel):
     prompt_versions: dict[str, str] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict)
     owner: str | None = Field(default=None, description="User identifier when authentication is on.")
-    state: dict[str, Any] = Field(default_factory=dict, description="Engine position, for resuming.")
+    state: InterviewState = Field(default_factory=InterviewState, description="Engine position, for resuming.")
     source: str | None = Field(default=None, exclude=True)
 
     def add_turn(self, role: Role, text: str, kind: TurnKind, **extra: Any) -> Turn:
@@ -167,17 +195,13 @@ def load_transcript(path: Path, source: str | None = None) -> Transcript:
     """Read a transcript file (JSON or plain text). Raises TranscriptError naming file, line and problem."""
     name = source or str(path)
     try:
-        size = path.stat().st_size
+        raw = read_bounded(path, MAX_FILE_BYTES)
     except FileNotFoundError as exc:
         raise TranscriptError(name, "file not found") from exc
-    except OSError as exc:
-        raise TranscriptError(name, f"cannot be read ({exc.strerror})") from exc
-    if path.is_dir():
-        raise TranscriptError(name, "is a folder, not a transcript file")
-    if size > MAX_FILE_BYTES:
-        raise TranscriptError(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-    try:
-        raw = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise TranscriptError(name, "is a folder, not a transcript file") from exc
+    except LimitError as exc:
+        raise TranscriptError(name, str(exc)) from exc
     except OSError as exc:
         raise TranscriptError(name, f"cannot be read ({exc.strerror})") from exc
     transcript = parse_transcript_text(_decode(raw, name), name)
@@ -195,6 +219,9 @@ def load_transcript_bytes(raw: bytes, source: str) -> Transcript:
 
 
 def _parse_json(text: str, source: str) -> Transcript:
+    deep = json_depth_problem(text)
+    if deep is not None:
+        raise TranscriptError(source, f"JSON is nested more than {deep[1] - 1} levels deep, past the limit", deep[0])
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -204,7 +231,7 @@ def _parse_json(text: str, source: str) -> Transcript:
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise TranscriptError(
-            source, f"schema_version is {version!r}; this coach reads schema_version {SCHEMA_VERSION}"
+            source, f"schema_version is {repr(version)[:40]}; this coach reads schema_version {SCHEMA_VERSION}"
         )
     if isinstance(data.get("turns"), list) and len(data["turns"]) > MAX_TURNS:
         raise TranscriptError(source, f"{len(data['turns'])} turns; the limit is {MAX_TURNS}")

@@ -43,7 +43,7 @@ def mode_line(settings: Settings) -> str:
         return "**Mock mode.** A scripted test model answers; for development only."
     return (
         f"**Model mode.** Interviewer `{settings.interviewer_model}`, judge `{settings.judge_model}` "
-        f"at {settings.openai_base_url or 'the OpenAI API'}. Unset `OPENAI_API_KEY` and `OPENAI_BASE_URL` "
+        f"at {settings.shown_base_url}. Unset `OPENAI_API_KEY` and `OPENAI_BASE_URL` "
         "for offline mode."
     )
 
@@ -68,15 +68,42 @@ def profile_description(settings: Settings, timing: str) -> str:
     )
 
 
+class SettingsProblem(ValueError):
+    """A chat setting out of range or of the wrong kind; the message names the setting and the range."""
+
+
+_RANGES = {"scenarios": (1, 6, "Scenarios"), "probes": (0, 2, "Follow-up probes per scenario")}
+
+
+def _whole_number(choices: dict[str, Any], key: str, default: int) -> int:
+    low, high, label = _RANGES[key]
+    value = choices.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise SettingsProblem(f"The setting “{label}” must be a whole number from {low} to {high}.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsProblem(f"The setting “{label}” must be a whole number from {low} to {high}.") from None
+    if number != int(number) or not low <= number <= high:
+        raise SettingsProblem(f"The setting “{label}” must be a whole number from {low} to {high}.")
+    return int(number)
+
+
 def config_from_choices(choices: dict[str, Any], timing: str, seed: int | None = None) -> InterviewConfig:
-    """Turn the chat-settings values into an interview configuration (with safe defaults)."""
+    """Turn the chat-settings values into an interview configuration.
+
+    Unknown professions and settings fall back to "any"; counts out of range raise SettingsProblem
+    naming the setting, so a crafted value is refused before anything else changes.
+    """
     profession = choices.get("profession")
     setting = choices.get("setting")
     return InterviewConfig(
         profession=profession if profession in PROFESSIONS else None,
         setting=setting if setting in ("uk", "us") else None,
-        scenario_count=int(choices.get("scenarios") or 3),
-        max_probes=int(probes) if (probes := choices.get("probes")) is not None else 1,
+        scenario_count=_whole_number(choices, "scenarios", 3),
+        max_probes=_whole_number(choices, "probes", 1),
         timing="realistic" if timing == "realistic" else "practice",
         seed=seed,
     )
@@ -121,7 +148,8 @@ def parse_start_command(text: str) -> dict[str, Any] | None:
         choices["setting"] = "uk"
     n = re.search(r"(\d+)\s*scenario", rest)
     if n:
-        choices["scenarios"] = max(1, min(12, int(n.group(1))))
+        low, high, _ = _RANGES["scenarios"]
+        choices["scenarios"] = max(low, min(high, int(n.group(1))))
     return choices
 
 
@@ -158,7 +186,7 @@ def resumable(store: TranscriptStore, owner: str | None) -> Transcript | None:
     """The most recent unfinished interview of this user (any local user when auth is off)."""
     cutoff = utc_now() - RESUME_WINDOW
     for t in store.list(owner=owner):
-        unfinished = t.status is Status.IN_PROGRESS and t.state.get("phase") != "finished"
+        unfinished = t.status is Status.IN_PROGRESS and t.state.phase != "finished"
         # Without login, only interviews that belong to nobody are picked up.
         if unfinished and t.updated_at >= cutoff and (owner is not None or t.owner is None):
             return t

@@ -1,0 +1,1 @@
+"""Pieces of the browser front end that know Chainlit: request guards, login, chat history."""
