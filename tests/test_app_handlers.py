@@ -198,3 +198,138 @@ async def test_unusable_endpoint_is_explained_at_start(
         monkeypatch.delenv("OPENAI_BASE_URL")
         monkeypatch.delenv("OPENAI_API_KEY")
         importlib.reload(app)
+
+
+def _close_pool(module: Any) -> None:
+    if getattr(module, "_POOL", None) is not None:
+        module._POOL.close()
+
+
+async def test_two_tabs_never_lose_an_answer_silently(app_module: Any, ctx: RecordingEmitter) -> None:
+    import chainlit as cl
+
+    try:
+        await app_module.on_message(cl.Message(content="start", type="user_message"))
+        first_tab = cl.user_session.get(app_module.KEY_SESSION)
+        # A second tab opens the same unfinished interview from disk.
+        second_tab = app_module.InterviewSession.resume(
+            app_module.STORE.load(first_tab.transcript.id), settings=app_module.SETTINGS,
+            library=app_module.LIBRARY, store=app_module.STORE,
+        )
+        await app_module.on_message(cl.Message(content="Tab one: call 999 now.", type="user_message"))
+        cl.user_session.set(app_module.KEY_SESSION, second_tab)
+        before = len(ctx.messages())
+        await app_module.on_message(cl.Message(content="Tab two: see a GP.", type="user_message"))
+        saved = app_module.STORE.load(first_tab.transcript.id)
+        answers = [t.text for t in saved.candidate_turns]
+        assert answers == ["Tab one: call 999 now."], "the second tab overwrote the first"
+        shown = "\n".join(ctx.messages()[before:])
+        assert "moved on in another tab" in shown and "Tab two: see a GP" in shown
+        # The second tab now holds the latest copy and carries on from it.
+        current = cl.user_session.get(app_module.KEY_SESSION)
+        await app_module.on_message(cl.Message(content="Tab two again: call 999.", type="user_message"))
+        answers = [t.text for t in app_module.STORE.load(first_tab.transcript.id).candidate_turns]
+        assert answers == ["Tab one: call 999 now.", "Tab two again: call 999."], current
+    finally:
+        _close_pool(app_module)
+
+
+async def test_quoted_user_text_renders_as_text(app_module: Any, ctx: RecordingEmitter, tmp_path: Path) -> None:
+    import chainlit as cl
+
+    try:
+        pixel = "![p](http://127.0.0.1:9/pixel.png)"
+        bad = tmp_path / "b.json"
+        bad.write_text(json.dumps({"schema_version": pixel, "turns": []}))
+        odd = tmp_path / "odd.txt"
+        odd.write_text(
+            "Interviewer: Review it.\nCandidate: The AI should not diagnose, because a missed sepsis "
+            f"could kill this user {pixel} <script>alert(1)</script> [x](javascript:alert(1)).\n"
+        )
+        named = tmp_path / "n.txt"
+        named.write_text("{oops")
+        files = [
+            cl.File(name="b.json", path=str(bad)),
+            cl.File(name="odd.txt", path=str(odd)),
+            cl.File(name=f"{pixel}.json", path=str(named)),
+        ]
+        await app_module.on_message(cl.Message(content="", elements=files, type="user_message"))
+        shown = "\n".join(ctx.messages())
+        assert "Could not read b.json" in shown
+        for raw in ("![p](", "<script>", "[x](javascript"):
+            assert raw not in shown, f"unescaped {raw!r} reached the chat"
+        assert "\\!\\[p\\]\\(http" in shown  # still readable, as typed
+    finally:
+        _close_pool(app_module)
+
+
+async def test_bad_chat_settings_are_named_and_keep_the_interview(app_module: Any, ctx: RecordingEmitter) -> None:
+    import chainlit as cl
+
+    try:
+        await app_module.on_message(cl.Message(content="start", type="user_message"))
+        session = cl.user_session.get(app_module.KEY_SESSION)
+        for bad in ({"scenarios": 1000}, {"scenarios": "abc"}, {"probes": -1}, {"scenarios": 2.5}):
+            before = len(ctx.messages())
+            await app_module.on_settings_update(bad)
+            said = "\n".join(ctx.messages()[before:])
+            assert "must be a whole number" in said and "Nothing was changed" in said, bad
+            assert cl.user_session.get(app_module.KEY_SESSION) is session
+            assert not session.finished, "a bad setting abandoned the interview"
+        await app_module.on_settings_update({"scenarios": 2})
+        assert session.finished and cl.user_session.get(app_module.KEY_SESSION) is not session
+    finally:
+        _close_pool(app_module)
+
+
+async def test_replay_runs_off_the_event_loop_and_is_bounded(
+    app_module: Any, ctx: RecordingEmitter, tmp_path: Path
+) -> None:
+    import asyncio
+
+    import chainlit as cl
+
+    try:
+        import random
+
+        words = "aspirin sepsis user pain child dose route fever rash warfarin kidney GP urgent breathless".split()
+        rng = random.Random(7)
+        # Many long answers (each within the judge's answer budget), so judging takes real CPU time.
+        body = "\n".join(
+            "Interviewer: And then?\nCandidate: "
+            + " ".join(
+                f"Point {n}: the AI should not {rng.choice(words)} because {rng.choice(words)} {rng.choice(words)}."
+                for n in range(80)
+            )
+            for _ in range(40)
+        )
+        files = []
+        for i in range(7):
+            p = tmp_path / f"t{i}.txt"
+            p.write_text(f"Interviewer: Review it.\n{body}\n")
+            files.append(cl.File(name=f"t{i}.txt", path=str(p), mime="text/plain"))
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                await asyncio.sleep(0)
+
+        # Judge one file first (not counted), so the workers are up and the prompts loaded.
+        await app_module.on_message(cl.Message(content="", elements=files[:1], type="user_message"))
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        await app_module.on_message(cl.Message(content="", elements=files[1:3], type="user_message"))
+        stop.set()
+        await task
+        # The loop kept running other users' work while the judge ran: it was not judging on the loop.
+        assert ticks > 5000, ticks
+        ctx.events.clear()
+        await app_module.on_message(cl.Message(content="", elements=files, type="user_message"))
+        shown = ctx.messages()
+        assert sum(m.startswith("## Feedback") for m in shown) == app_module.MAX_REPLAY_FILES
+        assert any("7 files were dropped" in m for m in shown)
+    finally:
+        _close_pool(app_module)
