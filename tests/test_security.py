@@ -127,7 +127,7 @@ def test_deep_state_fails_validation_not_feedback(tmp_path: Path) -> None:
         load_transcript(path)
     data["state"] = {"phase": "finished", "position": "x" * 10}
     path.write_text(json.dumps(data))
-    with pytest.raises(TranscriptError, match="field state.position"):
+    with pytest.raises(TranscriptError, match=r"field state\.position"):
         load_transcript(path)
 
 

@@ -46,7 +46,12 @@ def _request(
 async def _socket(app: App, auth: dict[str, Any], headers: dict[str, str] | None = None) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
     await client.connect(
-        app.url, socketio_path="/ws/socket.io", auth=auth, headers=headers or {}, transports=["websocket"], wait_timeout=10
+        app.url,
+        socketio_path="/ws/socket.io",
+        auth=auth,
+        headers=headers or {},
+        transports=["websocket"],
+        wait_timeout=10,
     )
     return client
 
@@ -146,7 +151,10 @@ def test_oversized_upload_is_refused_before_it_is_read(app: App) -> None:
     conn.putheader("Transfer-Encoding", "chunked")
     conn.putheader("Content-Type", "multipart/form-data; boundary=x")
     conn.endheaders()
-    head = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.json"\r\nContent-Type: application/json\r\n\r\n'
+    head = (
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.json"\r\n'
+        b"Content-Type: application/json\r\n\r\n"
+    )
     conn.send(b"%x\r\n%s\r\n" % (len(head), head))
     try:
         for _ in range(8):
@@ -160,7 +168,7 @@ def test_oversized_upload_is_refused_before_it_is_read(app: App) -> None:
 
 def _login(app: App, user: str, password: str) -> str | None:
     body = urllib.parse.urlencode({"username": user, "password": password}).encode()
-    status, raw, headers = _request(
+    status, _, headers = _request(
         app, "POST", "/login", {"Content-Type": "application/x-www-form-urlencoded"}, body
     )
     if status != 200:
