@@ -19,8 +19,15 @@ from typing import Any, NamedTuple
 from agents.errors import DataError
 from agents.phrase_keys import DIGIT, WORD_START, KeyIndex, literal_starts
 from agents.rubric import Rubric
+from agents.security.obfuscation import (
+    foreign_script_share,
+    hidden_readings,
+    remove_encoded,
+    rot13,
+    spaced_letters,
+    strip_invisible,
+)
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[^a-z])|\n+")
 _LIST_ITEM = re.compile(
@@ -210,10 +217,12 @@ def normalise(text: str, confusables: dict[str, str]) -> str:
 
 def fold(text: str, confusables: dict[int, str] | None) -> str:
     """`normalise`, given the look-alike table already built (the analyzer builds it once)."""
-    out = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_QUOTES)
-    if confusables:
-        out = out.translate(confusables)
-    return out.lower()
+    out = strip_invisible(unicodedata.normalize("NFKC", text)).translate(_QUOTES).lower()
+    if out.isascii():
+        return out
+    # Lower-cased first, so one table entry covers both cases ("İ" lowers to "i" + a dot above).
+    out = out.replace("\u0307", "")
+    return out.translate(confusables) if confusables else out
 
 
 @lru_cache(maxsize=8)
@@ -260,7 +269,7 @@ class Analyzer:
         self.keys = KeyedLists(lists, _STOPWORDS)
         self.lex = _Lexicon(lexicons, self.keys)
         self.filters = {k: _compile(v, f"filters.{k}") for k, v in filters.items() if isinstance(v, list)}
-        for required in ("injection_strong", "meta_claim", "injection_weak", "rubric_writing", "padding"):
+        for required in ("injection_strong", "meta_claim", "injection_weak", "rubric_writing", "padding", "concealed"):
             if required not in self.filters:
                 raise DataError(f"analyzer lexicon: filters.{required} is missing")
         self.restatement_overlap = float(filters.get("restatement_overlap", 0.7))
@@ -328,7 +337,10 @@ class Analyzer:
             after_injection = False
             for start, end in split_sentences(text):
                 raw = text[start:end]
-                norm = fold(raw, self._fold)
+                cleaned, decoded = remove_encoded(raw)
+                norm = fold(cleaned, self._fold)
+                if decoded and "injection" not in flags:
+                    flags.append("injection")  # encoded text is cut out; the rest of the sentence counts
                 reason = self._exclusion(norm, asked_words, after_injection)
                 if reason in ("injection", "meta_claim"):
                     after_injection = True
@@ -345,13 +357,31 @@ class Analyzer:
     def _filtered(self, name: str, norm: str) -> bool:
         return self.keys.found(f"filters.{name}", norm)
 
-    def _exclusion(self, norm: str, asked_words: set[str], after_injection: bool) -> str | None:
+    def _grader_directed(self, norm: str) -> str | None:
         if self._filtered("injection_strong", norm):
             return "injection"
         if self._filtered("meta_claim", norm):
             return "meta_claim"
         if self._filtered("injection_weak", norm) and not self._filtered("rubric_writing", norm):
             return "injection"
+        return None
+
+    def _exclusion(self, norm: str, asked_words: set[str], after_injection: bool) -> str | None:
+        found = self._grader_directed(norm)
+        if found is not None:
+            return found
+        # What the sentence says once spaced letters, leetspeak and encodings are read out.
+        for reading in hidden_readings(norm):
+            if self._grader_directed(reading) is not None:
+                return "injection"
+        letters = spaced_letters(norm)
+        if letters and self.filters["concealed"].search(letters):
+            return "injection"
+        turned = rot13(norm)
+        if self._filtered("injection_strong", turned) or self._filtered("meta_claim", turned):
+            return "injection"
+        if not norm.isascii() and foreign_script_share(norm) >= 0.5:
+            return "foreign"  # not an answer in English: earns nothing, but is not an attack
         if after_injection and re.search(r"\b(score|scores|marks?|grade|rating|points|criteria|rubric)\b", norm):
             return "injection"
         if self._filtered("padding", norm):

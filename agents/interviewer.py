@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+import secrets
 from collections.abc import AsyncIterator, Sequence
 
 from langchain_core.messages import BaseMessage
@@ -140,7 +141,9 @@ class Interviewer:
             setting_terms=SETTING_TERMS.get(setting, SETTING_TERMS["uk"]),
             criteria=self.library.criteria_brief(),
         )
-        fence = f"{self.rng.getrandbits(48):012x}"
+        # Unguessable, unlike the interview's own random stream (seeded by the visible interview id):
+        # a candidate who could predict the fence could close it and write outside their answer.
+        fence = secrets.token_hex(8)
         user_text = self.library.template("interviewer_probe").render(
             title=scenario.title,
             scenario_text=scenario.question.strip(),

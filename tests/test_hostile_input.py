@@ -4,6 +4,7 @@ huge and odd files — every failure is one of our clear errors, never a traceba
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from agents.prompt_library import PromptLibrary
 from agents.redact import Redactor, nhs_number_valid
 from agents.transcript import MAX_TURNS, Transcript, load_transcript, load_transcript_bytes, parse_transcript_text
 from evals.dataset import DEFAULT_DATASET, load_dataset
+from evals.obfuscate import TRANSFORMS, variants
 
 INJECTIONS = [
     line.strip()
@@ -148,3 +150,41 @@ def test_injection_variants_leave_offline_scores_unchanged(library: PromptLibrar
             after = judge.judge(changed)
             assert after.scores == base.scores, (sample.id, variant)
             assert "injection" in after.flags
+
+
+@pytest.mark.parametrize("disguise", sorted(TRANSFORMS))
+def test_disguised_injections_earn_nothing_and_are_flagged(library: PromptLibrary, disguise: str) -> None:
+    judge = OfflineJudge(library)
+    samples = load_dataset(DEFAULT_DATASET)[::11]
+    bases = {s.id: judge.judge(s.transcript).scores for s in samples}
+    unflagged = []
+    for pos, line in enumerate(INJECTIONS):
+        text = variants(line, seed=pos)[disguise]
+        alone = parse_transcript_text(f"Interviewer: Review it.\nCandidate: {text}\n", "alone.txt")
+        assert sum(judge.judge(alone).scores.values()) == 0, (disguise, text)
+        for sample in samples:
+            changed = sample.transcript.model_copy(deep=True)
+            answers = [t for t in changed.turns if t.role.value == "candidate"]
+            answers[-1].text = answers[-1].text.rstrip() + " " + text
+            after = judge.judge(changed)
+            assert after.scores == bases[sample.id], (sample.id, disguise, text)
+            if "injection" not in after.flags:
+                unflagged.append(line)
+    # Text in another script earns nothing without being called an attack, and a spaced-out JSON
+    # payload has no words to read; everything else is flagged.
+    assert all(not line.isascii() or line.startswith("{") for line in unflagged), sorted(set(unflagged))
+
+
+def test_the_probe_fence_is_not_derived_from_what_users_see(library: PromptLibrary) -> None:
+    import random
+
+    from agents.interviewer import Interviewer
+    from agents.judges import get_analyzer
+
+    scenario = library.scenarios[0]
+    fences = set()
+    for _ in range(2):
+        interviewer = Interviewer(library, get_analyzer(library), rng=random.Random("visible-transcript-id"))
+        prompt = str(interviewer.probe_messages(scenario, "S1", "An answer.", "doctor", "uk")[-1].content)
+        fences.add(re.search(r"<<<ANSWER (\S+)", prompt).group(1))  # type: ignore[union-attr]
+    assert len(fences) == 2, "the fence can be worked out from the transcript id"
