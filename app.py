@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,12 @@ USERS = auth_users(SETTINGS)
 install_session_guards()
 install_request_guard(parse_origins(SETTINGS.coach_allowed_origins))
 _POOL: PooledOfflineJudge | None = None
+if SETTINGS.mode is Mode.OPENAI:
+    # Answers are scrubbed of personal data before they reach the provider: load the name finder
+    # now, beside the server starting, rather than on the first answer.
+    from agents.privacy.scrubber import warm_up
+
+    threading.Thread(target=warm_up, name="scrubber-warm-up", daemon=True).start()
 
 if USERS:
     ensure_auth_secret(SETTINGS.coach_data_dir)

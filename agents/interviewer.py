@@ -18,8 +18,8 @@ from langchain_core.messages import BaseMessage
 from agents.analyzer import Analyzer, normalise
 from agents.errors import ModelUnavailableError
 from agents.llm import ModelGateway, human, system
+from agents.privacy.scrubber import Scrubber
 from agents.prompt_library import PromptLibrary
-from agents.redact import Redactor
 from agents.scenarios import Scenario, TaskKind
 
 SETTING_NAMES = {"uk": "UK (NHS)", "us": "US"}
@@ -111,7 +111,7 @@ class Interviewer:
         self.policy = ProbePolicy(analyzer)
         self.gateway = gateway
         self.rng = rng or random.Random()
-        self.redactor = Redactor()
+        self.redactor = Scrubber()
         script = library.interviewer
         self._meta = [re.compile(p, re.I) for p in script.meta_request_patterns]
 

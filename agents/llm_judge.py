@@ -25,8 +25,8 @@ from agents.errors import ModelUnavailableError
 from agents.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
 from agents.judges import OfflineJudge, answers_of, assemble_feedback, verify_quotes
 from agents.llm import ModelGateway, human, system
+from agents.privacy.scrubber import Scrubber
 from agents.prompt_library import PromptLibrary
-from agents.redact import Redactor
 from agents.rubric import CRITERION_IDS
 from agents.transcript import Role, Transcript
 
@@ -95,7 +95,7 @@ def extract_json(text: str) -> Any:
     raise ValueError(f"no JSON object found ({last.msg if last else 'empty reply'})")
 
 
-def render_transcript(transcript: Transcript, redactor: Redactor | None = None, limit: int | None = None) -> str:
+def render_transcript(transcript: Transcript, redactor: Scrubber | None = None, limit: int | None = None) -> str:
     """Number every turn so quotes can name their turn; answers cut to the budget and scrubbed."""
     lines = []
     for turn in transcript.turns:
@@ -117,7 +117,7 @@ class LLMJudge:
         self.library = library
         self.gateway = gateway or ModelGateway(settings, "judge")
         self.offline = OfflineJudge(library, settings.coach_max_answer_chars)
-        self.redactor = Redactor()
+        self.redactor = Scrubber()
         self._system: str | None = None
         self._fence_secret = secrets.token_bytes(32)
 

@@ -8,10 +8,12 @@ from typing import Any, TextIO
 
 from agents.config import Settings
 from evals.dataset import DEFAULT_DATASET
+from evals.filter_suite import DEV_FILTER_SET
+from evals.privacy_suite import BLIND_PRIVACY_SET
 
 
 def add_eval_parser(sub: Any) -> None:
-    """Register `coach eval judge` and `coach eval interviewer`."""
+    """Register `coach eval judge`, `coach eval filter` and `coach eval interviewer`."""
     e = sub.add_parser("eval", help="offline eval suites")
     esub = e.add_subparsers(dest="suite", required=True)
 
@@ -29,6 +31,18 @@ def add_eval_parser(sub: Any) -> None:
     j.add_argument("--min-band-accuracy", type=float, default=None)
     j.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    f = esub.add_parser("filter", help="measure the grader-directed filter: innocent sentences and attacks")
+    f.add_argument("--dataset", type=Path, default=DEV_FILTER_SET, help="folder with innocent.jsonl, attacks.jsonl")
+    f.add_argument("--max-false-positives", type=float, default=None)
+    f.add_argument("--min-earn-nothing", type=float, default=None)
+    f.add_argument("--show-examples", action="store_true", help="print the sentences the filter got wrong")
+
+    p = esub.add_parser("privacy", help="measure the personal-data scrubber on labelled sentences")
+    p.add_argument("--dataset", type=Path, default=BLIND_PRIVACY_SET, help="folder with sentences.jsonl")
+    p.add_argument("--min-recall", type=float, default=None)
+    p.add_argument("--judged", type=Path, default=None, help="also judge this labelled set with answers scrubbed")
+    p.add_argument("--show-examples", action="store_true", help="print what was missed or damaged")
+
     i = esub.add_parser("interviewer", help="run simulated candidates against the interviewer")
     i.add_argument("--personas", type=Path, default=None)
     i.add_argument("--scenarios", type=int, default=3)
@@ -43,6 +57,15 @@ def add_eval_parser(sub: Any) -> None:
 
 async def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run the chosen suite; exit non-zero on a threshold or baseline regression."""
+    if args.suite == "privacy":
+        from evals.privacy_suite import run_privacy_suite
+
+        return run_privacy_suite(args, out)
+    if args.suite == "filter":
+        from agents.prompt_library import load_library
+        from evals.filter_suite import run_filter_suite
+
+        return run_filter_suite(args, load_library(settings.coach_prompts_dir), out)
     if args.suite == "judge":
         from evals.judge_suite import run_judge_suite
 

@@ -108,3 +108,14 @@ def confusion(pred: Sequence[str], ref: Sequence[str], labels: Sequence[str]) ->
     for p, r in zip(pred, ref, strict=True):
         out[r][p] += 1
     return out
+
+
+def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval for a proportion (sound near 0 and 1, where the normal one is not)."""
+    if total == 0:
+        return (float("nan"), float("nan"))
+    p = successes / total
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))

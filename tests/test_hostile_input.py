@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from agents.errors import TranscriptError
 from agents.judges import OfflineJudge
+from agents.privacy.scrubber import Scrubber, nhs_number_valid
 from agents.prompt_library import PromptLibrary
-from agents.redact import Redactor, nhs_number_valid
 from agents.transcript import MAX_TURNS, Transcript, load_transcript, load_transcript_bytes, parse_transcript_text
 from evals.dataset import DEFAULT_DATASET, load_dataset
 from evals.obfuscate import TRANSFORMS, variants
@@ -48,7 +48,7 @@ def test_nhs_number_checksum() -> None:
     ],
 )
 def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
-    out = Redactor().scrub(text)
+    out = Scrubber().scrub(text)
     assert kind in out.kinds, out
     assert f"[{kind}]" in out.text
 
@@ -63,7 +63,7 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:
-    out = Redactor().scrub(text)
+    out = Scrubber().scrub(text)
     assert out.text == text and out.kinds == []
 
 

@@ -1,0 +1,1 @@
+"""Personal data kept from model providers: the scrubber and what it must leave alone."""

@@ -1,0 +1,56 @@
+"""People's names as lists: first names of many countries (the `gender-guesser` package's
+dictionary, about 45,000) and US census surnames (the `names` package, about 89,000).
+
+Used where a statistical name finder is weak: names typed in lower case ("from kwame asante")
+and capitalised pairs it does not know ("Becky-Lynn Harlow"). A word counts only as part of a
+whole name: a first name followed by a surname or another first name.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import unicodedata
+from functools import lru_cache
+
+
+def _plain(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip("'’.")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), lower case without accents."""
+    raw = (importlib.resources.files("gender_guesser") / "data" / "nam_dict.txt").read_text(encoding="utf-8")
+    first: set[str] = set()
+    for line in raw.splitlines():
+        if line[:1] in "MF?1" and not line.startswith("#"):
+            name = line[3:29].strip().lower()
+            for part in name.replace("+", " ").replace("-", " ").split():
+                first.add(_plain(part))
+    names_pkg = importlib.resources.files("names")
+    for fname in ("dist.male.first", "dist.female.first"):
+        first |= {_plain(line.split()[0]) for line in (names_pkg / fname).read_text().splitlines() if line.strip()}
+    last = {_plain(line.split()[0]) for line in (names_pkg / "dist.all.last").read_text().splitlines() if line.strip()}
+    return frozenset(first), frozenset(last)
+
+
+def _parts(word: str) -> list[str]:
+    return [_plain(p) for p in word.replace("’", "'").split("-") if p]
+
+
+def is_full_name(words: list[str], blocked: frozenset[str]) -> bool:
+    """Whether `words` (two or three) read as one person's whole name: a first name, then a
+    surname or first name; no word a common or clinical word in `blocked`."""
+    if not 2 <= len(words) <= 4:
+        return False
+    first, last = gazetteer()
+    plain = [_parts(w) for w in words]
+    if any(not p or any(x in blocked or len(x) < 2 for x in p) for p in plain):
+        return False
+    known = first | last
+    if not all(x in known for x in plain[0]):
+        return False
+    if not all(x in first for x in plain[0]) and not all(x in first for x in plain[0][:1]):
+        return False
+    return all(x in known for x in plain[-1])

