@@ -143,7 +143,7 @@ class Interviewer:
         )
         # Unguessable, unlike the interview's own random stream (seeded by the visible interview id):
         # a candidate who could predict the fence could close it and write outside their answer.
-        fence = secrets.token_hex(8)
+        fence = secrets.token_hex(6)
         user_text = self.library.template("interviewer_probe").render(
             title=scenario.title,
             scenario_text=scenario.question.strip(),

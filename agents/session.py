@@ -20,7 +20,7 @@ from agents.judges import OfflineJudge, answers_of, get_analyzer
 from agents.llm import ModelGateway
 from agents.prompt_library import PromptLibrary
 from agents.scenarios import Scenario, Setting, choose_scenarios
-from agents.security.markdown import quote_block
+from agents.security.markdown import quote_block, without_images
 from agents.store import TranscriptStore
 from agents.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
 from agents.ui import mode_line
@@ -256,7 +256,7 @@ class InterviewSession:
                 async for piece in text:
                     pieces.append(piece)
                     yield Token(piece)
-                final = "".join(pieces).strip()
+                final = without_images("".join(pieces)).strip()
             except ModelUnavailableError:
                 final = fallback or ""
             if not final:

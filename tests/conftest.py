@@ -89,3 +89,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured figures")
         for block in FIGURES:
             terminalreporter.write_line(block)
+

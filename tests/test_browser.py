@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_process import App
+from tests.real_parts import require_real_part
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -35,10 +36,12 @@ ANSWERS = [
     "Nothing more to add.",
 ]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def chromium_installed() -> None:
+    require_real_part(Path(CHROMIUM).exists(), "Debian's chromium", "apt-get install chromium")
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from agents.store import TranscriptStore
 from agents.transcript import InterviewConfig, TurnKind
 from evals.dataset import DEFAULT_DATASET
 from tests.figures import FIGURES
+from tests.real_parts import require_real_part
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_NAME = "smollm2"
@@ -61,7 +62,7 @@ def _binary() -> Path | None:
 def llama_server() -> Iterator[str]:
     binary, weights = _binary(), _weights()
     if binary is None or weights is None:
-        pytest.skip("llama.cpp tier not installed (make setup-llama)")
+        require_real_part(False, "the llama.cpp tier", "make setup-llama")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import openai
@@ -265,3 +266,26 @@ async def test_a_probe_that_echoes_the_fenced_answer_is_cut_at_the_marker(
         assert probe.startswith(tuple(library.interviewer.probe_prefixes))
     else:
         assert expected in probe
+
+
+async def test_a_model_probe_never_carries_an_image_or_html(
+    library: PromptLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript
+) -> None:
+    from agents.session import InterviewSession, MessageDone
+    from agents.store import TranscriptStore
+    from agents.transcript import InterviewConfig, TurnKind
+
+    monkeypatch.setenv("COACH_MODE", "mock")
+    reply = "Who exactly is harmed? ![p](http://127.0.0.1:9/x.png) <img src=x>"
+    mock_script.handle("interviewer", lambda messages: reply)
+    session = InterviewSession.new(
+        InterviewConfig(scenario_count=1, max_probes=1, seed=1),
+        settings=load_settings(),
+        library=library,
+        store=TranscriptStore(tmp_path),
+    )
+    [ev async for ev in session.start()]
+    done = [ev async for ev in session.respond("I'd get them seen.") if isinstance(ev, MessageDone)]
+    probe = next(ev.turn.text for ev in done if ev.turn.kind is TurnKind.PROBE)
+    assert "Who exactly is harmed?" in probe
+    assert "![" not in probe and "<img" not in probe and "http://127.0.0.1:9" not in probe

@@ -39,3 +39,13 @@ def quote_block(text: str) -> str:
     """`text` as a Markdown block quote, every line escaped (the user's words, shown as typed)."""
     lines = text.splitlines() or [""]
     return "\n".join("> " + md_escape(line) for line in lines)
+
+
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_RAW_HTML = re.compile(r"</?[A-Za-z][^>\n]*>")
+
+
+def without_images(text: str) -> str:
+    """Model-written Markdown with images and raw HTML tags removed (their alt text kept): a model
+    that echoes a candidate's `![x](http://…)` must not make the browser fetch it."""
+    return _RAW_HTML.sub("", _IMAGE.sub(lambda m: m.group(1), text))
