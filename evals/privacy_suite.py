@@ -21,7 +21,7 @@ from evals.metrics import wilson_interval
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 DEV_PRIVACY_SET = DATASETS / "pii_dev_v1"
-BLIND_PRIVACY_SET = DATASETS / "pii_blind_v1"
+BLIND_PRIVACY_SET = DATASETS / "pii_blind_v2"
 DIRECT = ("NAME", "NHS_NUMBER", "HOSPITAL_NUMBER", "SSN", "DATE_OF_BIRTH", "PHONE", "EMAIL", "ADDRESS")
 
 

@@ -62,8 +62,10 @@ _NOT_NAMES = (
     "when|what|how|why|which|where|as|than|today|tomorrow|yesterday|appointment|surgery|office|visit|letter|"
     "note|notes|practice|clinic|team|rang|called|phoned|came|come|went|go|got|get|of|off|out|up|down|over"
 )
-_NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
-_CAP_WORD = rf"(?!(?:{_NOT_NAMES})\b)[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-žA-Z'’\-]+"
+_L = "A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"  # letters of the Latin alphabets, Vietnamese and Romanian included
+_U = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚ"
+_NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[{_L}][{_L}'’\-]+"
+_CAP_WORD = rf"(?!(?:{_NOT_NAMES})\b)[{_U}][{_L}'’\-]+"
 # Name particles written in lower case inside a name ("Aled ap Rhys", "Ludwig van Beethoven").
 _PARTICLE = r"(?:ap|ab|van|von|de|da|di|del|della|der|den|le|la|bin|binti|ibn|al|el|ní|nic|ó|ua|du|dos|das|ter|ten)"
 _FULL_NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{0,2}}"
@@ -88,12 +90,26 @@ _CALLED_NAME = re.compile(
 )
 # Two or three words that may be a whole name, checked against lists of names (lower-case names
 # only after a word that introduces a person).
-_LOWER_WORD = r"[a-zß-öø-ÿā-ž][a-zß-öø-ÿā-ž'’\-]+"
+_LOWER_WORD = r"[a-zß-öø-ÿā-ɏḁ-ỿ][a-zß-öø-ÿā-ɏḁ-ỿ'’\-]+"
 _LOWER_NAME = re.compile(
     rf"(?<![\w-])(?:from|by|asked|told|tell|called|named|patient|user|for|with|wrote|this is|i'm|i am|im|me|"
     rf"mum|mom|dad|son|daughter|husband|wife|partner|regards|thanks)\s*,?\s+({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{1,2}})"
 )
 _CAP_PAIR = re.compile(rf"(?<![\w'’-])({_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{1,2}})(?![\w-])")
+_CAPS_WORD = r"[A-Z]{2,}(?:[-'’][A-Z]+)?"
+_CAPS_NAME = re.compile(
+    rf"(?<![\w'’-])({_CAPS_WORD}(?:\s+(?:DE|DA|DOS|DEL|LA|LOS|VAN|VON|BIN|AL|AP)?\s*{_CAPS_WORD}){{1,3}})(?![\w-])"
+)
+# A lone first name where a person is meant: after a word that introduces one, or before a possessive.
+_LONE_NAME = re.compile(
+    r"\b(?:asked|told|tell|for|with|and|to|from|called|named|said|thank|thanks|dear|hi|hello|patient|"
+    r"son|daughter|mum|mom|dad|husband|wife|partner|baby|user|when|that|saw|see|seen|visit|visited|by)\s+"
+    rf"({_CAP_WORD})\b|({_CAP_WORD})(?=['’]s\b)"
+)
+_LONE_SPEAKER = re.compile(
+    rf"(?<![\w'’-])({_CAP_WORD})\s+(?:told|said|says|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|"
+    r"mentioned|explained|phoned|rang back|called back)\b"
+)
 _SPEAKER_NAME = re.compile(
     rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:told|said|asked|wrote|rang|called|messaged|typed|"
     r"reported|mentioned|explained|replied|texted|emailed|posted)\b"
@@ -231,6 +247,9 @@ class Scrubber:
         if self.use_presidio and len(view.strip()) > 2:
             found += _presidio_findings(view)
         found = [f for f in _propagate_names(view, found) if not _public(view, f)]
+        found += [_address_span(view, f) for f in found if f.kind == "postcode"]
+        found += [_address_span(view, Finding(m.start(), m.end(), "address")) for m in _ZIP_AFTER_STATE.finditer(view)
+                  if _near(view, m.start(), (",",), 3)]
         return _merge(found)
 
 
@@ -262,6 +281,12 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_CALLED_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(_SPEAKER_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(_LOWER_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1)))
+    add(_CAPS_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1).title()))
+    for m in _LONE_NAME.finditer(view):
+        group = 1 if m.group(1) else 2
+        if _listed_single(m.group(group), first_only=True):
+            found.append(Finding(m.start(group), m.end(group), "name"))
+    add(_LONE_SPEAKER, "name", group=1, check=lambda m: _listed_single(m.group(1), first_only=False))
     add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)))
     return found
 
@@ -272,6 +297,21 @@ def _listed_name(span: str) -> bool:
     while len(words) > 2 and not is_full_name(words, _blocked()):
         words = words[:-1]
     return is_full_name(words, _blocked())
+
+
+def _listed_single(word: str, *, first_only: bool) -> bool:
+    """A lone capitalised word that is a listed first name (or, `first_only` false, a surname too)
+    and never an ordinary or clinical word."""
+    plain = _plain_word(word)
+    if plain in _blocked() or len(plain) < 3:
+        return False
+    first, last = gazetteer()
+    return plain in first or (not first_only and plain in last)
+
+
+def _plain_word(word: str) -> str:
+    folded = unicodedata.normalize("NFKD", word.lower().removesuffix("'s").removesuffix("’s"))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=1)
@@ -305,7 +345,7 @@ def _phone_like(value: str, view: str, start: int) -> bool:
 
 
 def _tokens(span: str) -> list[str]:
-    return [t.lower().removesuffix("'s").removesuffix("’s").strip("'’") for t in re.split(r"[\s\-]+", span) if t]
+    return [_plain_word(t).strip("'’") for t in re.split(r"[\s\-]+", span) if t]
 
 
 def _all_allowed(span: str, view: str, end: int) -> bool:
@@ -314,6 +354,8 @@ def _all_allowed(span: str, view: str, end: int) -> bool:
     words = _tokens(span)
     if not words:
         return True
+    if len(words) >= 2 and all(w in eponyms for w in words):
+        return True  # "Ramsay Hunt", "Guillain-Barré", "Stevens-Johnson"
     after = view[end : end + 24].lower()
     eponym_use = bool(re.match(r"(?:'s|’s|'|’)?[\s-]*(?:\w+[\s-]+)?(?:" + "|".join(sorted(clinical)) + r")\b", after))
     for w in words:
@@ -387,6 +429,23 @@ def _propagate_names(view: str, found: list[Finding]) -> list[Finding]:
 def _public(view: str, f: Finding) -> bool:
     """Findings inside a public number (a toll-free helpline) are not personal data."""
     return any(m.start() <= f.start and f.end <= m.end() for m in _TOLL_FREE.finditer(view))
+
+
+_ADDRESS_TOKEN = re.compile(
+    r"(?:[A-Z][\w'’-]*|\d+[A-Za-z]?|y|yr|off|the|near|of|on|upon|in|flat|apt|unit|box|rr|po|c/o)[,.]?\s+$"
+)
+
+
+def _address_span(view: str, f: Finding) -> Finding:
+    """A postcode or a state and ZIP, widened back over the street and town written before it
+    ("Bryn Awel, Heol y Felin, Llandeilo SA19 6BT")."""
+    start = f.start
+    for _ in range(10):
+        m = _ADDRESS_TOKEN.search(view[max(0, start - 40) : start])
+        if not m:
+            break
+        start = max(0, start - 40) + m.start()
+    return Finding(start, f.end, "address") if start < f.start else f
 
 
 def _merge(found: list[Finding]) -> list[Finding]:
