@@ -111,7 +111,7 @@ class Interviewer:
         self.policy = ProbePolicy(analyzer)
         self.gateway = gateway
         self.rng = rng or random.Random()
-        self.redactor = Scrubber()
+        self.redactor = Scrubber(allow_file=library.privacy_allow_file)
         script = library.interviewer
         self._meta = [re.compile(p, re.I) for p in script.meta_request_patterns]
 

@@ -117,7 +117,7 @@ class LLMJudge:
         self.library = library
         self.gateway = gateway or ModelGateway(settings, "judge")
         self.offline = OfflineJudge(library, settings.coach_max_answer_chars)
-        self.redactor = Scrubber()
+        self.redactor = Scrubber(allow_file=library.privacy_allow_file)
         self._system: str | None = None
         self._fence_secret = secrets.token_bytes(32)
 

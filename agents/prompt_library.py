@@ -62,6 +62,13 @@ class PromptLibrary(BaseModel):
     interviewer: InterviewerScript
     templates: dict[str, PromptTemplate]
     guide: dict[str, Any] = Field(default_factory=dict)
+    privacy_version: str = Field(default="none", description="Version of the scrubber's list of clinical words.")
+
+    @property
+    def privacy_allow_file(self) -> Path:
+        """The scrubber's list of clinical words never taken for personal data."""
+        return self.root / "privacy" / "allow.yaml"
+
 
     @property
     def lexicon_version(self) -> str:
@@ -102,6 +109,7 @@ class PromptLibrary(BaseModel):
             "analyzer": self.lexicon_version,
             "interviewer_script": self.interviewer.version,
             "guide": str(self.guide.get("version", "none")),
+            "privacy": self.privacy_version,
         }
         out.update({f"template:{k}": t.version for k, t in sorted(self.templates.items())})
         return out
@@ -209,4 +217,14 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         interviewer=script,
         templates=templates,
         guide=guide,
+        privacy_version=_privacy_version(root / "privacy" / "allow.yaml"),
     )
+
+
+def _privacy_version(path: Path) -> str:
+    if not path.exists():
+        return "none"
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("words"), dict):
+        raise DataError(f"{path}: expected 'version' and 'words' (lists of words by kind)")
+    return str(data.get("version", "none"))

@@ -229,7 +229,9 @@ def test_socket_auth_other_than_a_uuid_session_is_refused(auth: object) -> None:
 
 
 def test_origin_parsing() -> None:
-    assert socket_auth_problem({"sessionId": "12345678-1234-1234-1234-1234567890ab", "clientType": "webapp"}) is None
+    ok = {"sessionId": "12345678-1234-1234-1234-1234567890ab", "clientType": "webapp"}
+    assert socket_auth_problem(ok) is None
+    assert socket_auth_problem({**ok, "threadId": ""}) is None  # what the page sends for a new thread
     assert normalise_origin("HTTPS://Coach.Example.org:443/") == "https://coach.example.org"
     assert parse_origins("https://a.example, http://b.example:8080") == {"https://a.example", "http://b.example:8080"}
     with pytest.raises(ValueError, match="entry 2"):

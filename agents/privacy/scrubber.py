@@ -150,6 +150,8 @@ _STREET = re.compile(
     r"(?:,?\s+(?:apt|flat|unit|suite)\.?\s*\d+\w?)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
 )
 _TOLL_FREE = re.compile(r"(?<!\d)1?[-\s.]?\(?8(?:00|88|77|66|55|44|33)\)?[-\s.]?\d{3}[-\s.]?\d{4}(?!\d)")
+_UK_PHONE = re.compile(r"(?<![\w-])(?:\+44\s?\(?0?\)?\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w-])")
+_BARE_SSN = re.compile(r"(?<![\d-])\d{9}(?![\d-])")
 _SHORT_PHONE = re.compile(r"(?<![\w-])555[-.\s]\d{4}(?![\w-])")  # the US fictional range, 7 digits
 _ZIP_AFTER_STATE = re.compile(r"(?<![\w-])[A-Z]{2}\s+\d{5}(?:-\d{4})?(?![\w-])")
 
@@ -181,9 +183,22 @@ class Scrubbed:
     findings: list[Finding] = field(default_factory=list)
 
 
+_ALLOW_IN_USE = [ALLOW_FILE]
+
+
+def _use_allow_file(path: Path) -> None:
+    # One list per process (the prompts folder in use); a different one clears what was cached.
+    if path.resolve() != _ALLOW_IN_USE[0].resolve():
+        _ALLOW_IN_USE[0] = path
+        _allow.cache_clear()
+        _blocked.cache_clear()
+        _scrub_cached.cache_clear()
+
+
 @lru_cache(maxsize=1)
-def _allow(path: Path = ALLOW_FILE) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _allow() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(always-kept words, eponyms kept in clinical use, clinical words that mark that use)."""
+    path = _ALLOW_IN_USE[0]
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     words = data.get("words") or {}
     always = {str(w).lower() for key, ws in words.items() if key not in ("eponyms", "clinical_words") for w in ws}
@@ -224,15 +239,25 @@ class _Presidio:
                         "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
                     }
                 )
-                cls._engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+                nlp_engine = provider.create_engine()
+                # Only the name finder's own parts of the pipeline: the tagger, parser and lemmatizer
+                # cost a third of the time and find no names (the same names come out without them).
+                import spacy
+
+                nlp_engine.nlp["en"] = spacy.load(
+                    SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+                )
+                cls._engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
             return cls._engine
 
 
 class Scrubber:
     """Finds personal identifiers and replaces them with tags like `[name]`, `[NHS number]`."""
 
-    def __init__(self, *, use_presidio: bool = True) -> None:
+    def __init__(self, *, use_presidio: bool = True, allow_file: Path | None = None) -> None:
         self.use_presidio = use_presidio
+        if allow_file is not None and allow_file.exists():
+            _use_allow_file(allow_file)
 
     def scrub(self, text: str) -> Scrubbed:
         """Scrub one text (cached: the same answers are sent again and again while judging)."""
@@ -244,13 +269,34 @@ class Scrubber:
         view = _detection_view(text)
         found: list[Finding] = []
         found += _pattern_findings(view)
-        if self.use_presidio and len(view.strip()) > 2:
+        if self.use_presidio and _may_hold_a_name(view):
             found += _presidio_findings(view)
         found = [f for f in _propagate_names(view, found) if not _public(view, f)]
         found += [_address_span(view, f) for f in found if f.kind == "postcode"]
         found += [_address_span(view, Finding(m.start(), m.end(), "address")) for m in _ZIP_AFTER_STATE.finditer(view)
                   if _near(view, m.start(), (",",), 3)]
         return _merge(found)
+
+
+_CAPITALISED = re.compile(rf"[{_U}][{_L}'’\-]+")
+_SENTENCE_STARTERS = frozenset(
+    """the this that these those it its if when where while in on at a an and but so for or i as we she he they
+    what how why which who yes no also first second third then finally even however because here there my our
+    your their his her to of from with without by after before since unless once next last overall both each
+    every all any some many most not never always only just please note call ask check tell give do don't dont
+    should would could can may might must will let start stop say said one two three four five""".split()
+)
+
+
+def _may_hold_a_name(view: str) -> bool:
+    """Whether the text has a capitalised word that could be a name: the name finder (the costly
+    part) runs only then. Sentence-start words, acronyms and clinical words do not count."""
+    always, _eponyms, clinical = _allow()
+    for m in _CAPITALISED.finditer(view):
+        word = _plain_word(m.group(0))
+        if word not in _SENTENCE_STARTERS and word not in always and word not in clinical:
+            return True
+    return False
 
 
 def _pattern_findings(view: str) -> list[Finding]:
@@ -275,6 +321,8 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_POSTCODE, "postcode", check=lambda m: _postcode_like(m.group(0)))
     add(_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
     add(_SHORT_PHONE, "phone")
+    add(_UK_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
+    add(_BARE_SSN, "SSN", check=lambda m: _near(view, m.start(), ("ssn", "social security", "social")))
     add(_TITLE_NAME, "name", group=1)  # after a title, even an eponym is a name ("Dr Wells")
     add(_CAP_TITLE_NAME, "name", group=1)
     add(_RELATION_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))

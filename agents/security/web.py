@@ -47,7 +47,7 @@ def socket_auth_problem(auth: object) -> str | None:
     if auth.get("clientType") not in _CLIENT_TYPES:
         return "invalid client type"
     thread = auth.get("threadId")
-    if thread is not None and not is_session_id(thread):
+    if thread not in (None, "") and not is_session_id(thread):  # the page sends "" for a new thread
         return "invalid thread id"
     for key in ("userEnv", "chatProfile"):
         value = auth.get(key)

@@ -7,6 +7,7 @@ live 15 days whatever happens to the user. These guards close each, without chan
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from agents.security.tokens import TokenPolicy, TokenRejected
 from agents.security.web import GuardSettings, RequestGuard, is_session_id, socket_auth_problem
 
+logger = logging.getLogger("coach.security")
 _installed: dict[str, Any] = {}
 
 
@@ -52,6 +54,7 @@ def install_session_guards() -> None:
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
         problem = socket_auth_problem(auth)
         if problem is not None:
+            logger.warning("socket connection refused: %s", problem)  # the reason only, never the values
             raise ConnectionRefusedError(problem)
         return await original(sid, environ, auth)
 
