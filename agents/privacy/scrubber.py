@@ -244,7 +244,7 @@ class _Presidio:
                 # cost a third of the time and find no names (the same names come out without them).
                 import spacy
 
-                nlp_engine.nlp["en"] = spacy.load(
+                nlp_engine.nlp["en"] = spacy.load(  # type: ignore[attr-defined]
                     SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
                 )
                 cls._engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
