@@ -54,3 +54,12 @@ def is_full_name(words: list[str], blocked: frozenset[str]) -> bool:
     if not all(x in first for x in plain[0]) and not all(x in first for x in plain[0][:1]):
         return False
     return all(x in known for x in plain[-1])
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lower-case English dictionary words (GCIDE, from the `english-words` package): a capitalised
+    word outside it, and outside every list of clinical words, is likely a name."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))

