@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agents.errors import TranscriptError
 from agents.rubric import CRITERION_IDS, DIMENSION_IDS, Band, compute_band
@@ -51,7 +52,9 @@ def _labels(raw: object, where: str) -> dict[str, bool]:
     return {c: bool(raw[c]) for c in CRITERION_IDS}
 
 
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
+def read_jsonl(path: Path, required: str = "id") -> list[dict[str, Any]]:
+    """One JSON object per non-empty line, each with the key `required`; a bad line is named
+    (TranscriptError with the file and line)."""
     rows = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -60,8 +63,8 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TranscriptError(str(path), f"not valid JSON ({exc.msg})", lineno) from exc
-        if not isinstance(row, dict) or "id" not in row:
-            raise TranscriptError(str(path), "each line must be an object with an 'id'", lineno)
+        if not isinstance(row, dict) or required not in row:
+            raise TranscriptError(str(path), f"each line must be an object with an '{required}'", lineno)
         rows.append(row)
     return rows
 
@@ -83,8 +86,8 @@ def load_dataset(path: Path = DEFAULT_DATASET) -> list[LabelledSample]:
         base = path.parent
     if not labels_path.exists():
         raise TranscriptError(str(labels_path), "labels file not found")
-    rows = _read_jsonl(labels_path)
-    second_rows = {str(r["id"]): r for r in _read_jsonl(second_path)} if second_path.exists() else {}
+    rows = read_jsonl(labels_path)
+    second_rows = {str(r["id"]): r for r in read_jsonl(second_path)} if second_path.exists() else {}
     samples = []
     for row in rows:
         sid = str(row["id"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import TextIO
 from agents.judges import OfflineJudge
 from agents.prompt_library import PromptLibrary
 from agents.transcript import Role, Transcript, parse_transcript_text
-from evals.dataset import DEFAULT_DATASET, load_dataset
+from evals.dataset import DEFAULT_DATASET, load_dataset, read_jsonl
 from evals.metrics import wilson_interval
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
@@ -66,24 +65,18 @@ def read_items(path: Path, extra: Path | None = None) -> list[dict[str, str]]:
     """JSONL rows with `id`, `category`, `text` and optionally `genuine` (also from `extra`, a
     JSONL of {id, genuine} labelled apart); a bad line is named."""
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}, line {lineno}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise ValueError(f"{path}, line {lineno}: each line needs a 'text' string")
+    for lineno, row in enumerate(read_jsonl(path, required="text"), start=1):
+        if not isinstance(row["text"], str):
+            raise ValueError(f"{path}, item {lineno}: 'text' must be a string")
         genuine = row.get("genuine", "")
         if not isinstance(genuine, str) or genuine not in row["text"]:
-            raise ValueError(f"{path}, line {lineno}: 'genuine' must be a part of 'text'")
+            raise ValueError(f"{path}, item {lineno}: 'genuine' must be a part of 'text'")
         rows.append(
             {"id": str(row.get("id", lineno)), "category": str(row.get("category", "-")), "text": row["text"],
              "genuine": genuine}
         )
     if extra is not None and extra.exists():
-        genuine = {str(r["id"]): r.get("genuine", "") for r in map(json.loads, extra.read_text("utf-8").splitlines())}
+        genuine = {str(r["id"]): r.get("genuine", "") for r in read_jsonl(extra)}
         for row in rows:
             part = genuine.get(row["id"], row["genuine"])
             if part not in row["text"]:

@@ -9,13 +9,13 @@ identifier. Rates come with 95 % Wilson intervals.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from agents.privacy.scrubber import Scrubber
+from evals.dataset import read_jsonl
 from evals.filter_suite import check_frozen
 from evals.metrics import wilson_interval
 
@@ -46,16 +46,12 @@ class PrivacyResult:
 
 def read_sentences(path: Path) -> list[dict[str, object]]:
     """The labelled sentences; a line whose identifier or phrase is not in its text is named."""
-    rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    rows = read_jsonl(path, required="text")
+    for lineno, row in enumerate(rows, start=1):
         text = row["text"]
         for item in [i["value"] for i in row.get("identifiers", [])] + list(row.get("must_survive", [])):
             if item not in text:
-                raise ValueError(f"{path}, line {lineno}: {item[:40]!r} is not in the sentence")
-        rows.append(row)
+                raise ValueError(f"{path}, item {lineno}: {item[:40]!r} is not in the sentence")
     return rows
 
 

@@ -111,14 +111,12 @@ _PERSON_CUE_NAME = re.compile(
     r"\b(?:asked|told|tell|called|named|thank|thanks|dear|hi|hello|patient|son|daughter|mum|mom|dad|"
     rf"husband|wife|partner|baby|user|saw|visited|nurse|sister|brother|carer|friend|neighbour|neighbor)\s+({_CAP_WORD})\b"
 )
-_LONE_SPEAKER = re.compile(
-    rf"(?<![\w'’-])({_CAP_WORD})\s+(?:told|said|says|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|"
-    r"mentioned|explained|phoned|rang back|called back)\b"
+_SPEECH_VERBS = (
+    r"(?:told|said|says|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|reported|mentioned|explained|"
+    r"phoned|posted|rang back|called back)\b"
 )
-_SPEAKER_NAME = re.compile(
-    rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:told|said|asked|wrote|rang|called|messaged|typed|"
-    r"reported|mentioned|explained|replied|texted|emailed|posted)\b"
-)
+_LONE_SPEAKER = re.compile(rf"(?<![\w'’-])({_CAP_WORD})\s+{_SPEECH_VERBS}")
+_SPEAKER_NAME = re.compile(rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+{_SPEECH_VERBS}")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
@@ -137,7 +135,6 @@ _DATE = (
 _DOB = re.compile(
     rf"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|birthday)\b[^\d\n]{{0,48}}?({_DATE})"
 )
-_FULL_DATE = re.compile(r"(?<![\d/.-])(?:\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2})(?![\d/.-])")
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]+\s?@\s?[a-z0-9.-]+\.[a-z]{2,}(?![\w-])")
 _SPOKEN_EMAIL = re.compile(
     r"(?i)(?<![\w-])[a-z0-9]+(?:\s*(?:dot|\.|underscore|_)\s*[a-z0-9]+)*\s*(?:\(at\)|\[at\]| at )\s*"
