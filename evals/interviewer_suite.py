@@ -7,6 +7,8 @@ checks the interviewer's behaviour turn by turn and then asks the judge to rank 
 
 from __future__ import annotations
 
+import zlib
+
 import argparse
 import html
 import re
@@ -182,12 +184,17 @@ def _leak(text: str, library: PromptLibrary, scenario: Scenario | None) -> str |
     return None
 
 
+def persona_seed(persona_id: str) -> int:
+    """The same seed for a persona in every process (Python's `hash` of a string changes per process)."""
+    return zlib.crc32(persona_id.encode("utf-8")) % 10_000
+
+
 async def simulate(
     persona: Persona, candidate: ScriptedCandidate, ctx: EvalContext, scenarios: int, store: TranscriptStore
 ) -> tuple[InterviewCheck, Any]:
     """Run one interview with a persona and check the interviewer on every turn."""
     library = ctx.library
-    config = InterviewConfig(scenario_count=scenarios, max_probes=1, seed=hash(persona.id) % 10_000)
+    config = InterviewConfig(scenario_count=scenarios, max_probes=1, seed=persona_seed(persona.id))
     session = InterviewSession.new(
         config,
         settings=ctx.settings,

@@ -100,3 +100,16 @@ def test_interviewer_suite_offline_and_mock(
     assert mocked["headline"]["completed_rate"] == 1.0
     assert mock_script.calls_for("interviewer"), "probes are phrased through the mock interviewer model"
     capsys.readouterr()
+
+
+def test_interviewer_eval_seeds_are_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    code = "from evals.interviewer_suite import persona_seed; print(persona_seed('cautious_nurse'))"
+    env = {"PYTHONHASHSEED": "random", "PATH": "/usr/bin:/bin"}
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+        for _ in range(3)
+    }
+    assert len(runs) == 1, runs
