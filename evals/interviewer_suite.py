@@ -7,11 +7,10 @@ checks the interviewer's behaviour turn by turn and then asks the judge to rank 
 
 from __future__ import annotations
 
-import zlib
-
 import argparse
 import html
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
