@@ -82,7 +82,7 @@ HOSTILE = "![p](http://127.0.0.1:9/x.png) <script>alert(1)</script> [x](javascri
 
 def test_escaped_text_has_no_markdown_left() -> None:
     out = md_inline(HOSTILE)
-    for raw in ("![", "](", "[x]", "**"):
+    for raw in ("![", "](", "[x]", "**", "http://"):
         assert raw not in out
     for special in ("<", "`", "[", "(", "*"):  # every one is escaped where it stands
         assert all(out[i - 1] == "\\" for i, ch in enumerate(out) if ch == special)

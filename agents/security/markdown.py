@@ -7,7 +7,9 @@ import re
 
 # ASCII punctuation that Markdown (CommonMark + GFM) gives a meaning to anywhere in a line; CommonMark
 # lets any ASCII punctuation be backslash-escaped, so the escaped text still shows as typed.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~&$])")
+# The colon too: an escaped colon stops a bare "http://…" from being turned into a link.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~&$:])")
+_WWW = re.compile(r"(?i)\bwww\.")
 # What means something only at the start of a line: list bullets, ordered-list numbers, rules.
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d{1,9}(?=[.)]))", re.M)
 _BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
@@ -15,7 +17,7 @@ _BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
 def md_escape(text: str) -> str:
     """`text` escaped so Markdown renders every character literally (links, images and HTML included)."""
-    escaped = _SPECIAL.sub(r"\\\1", text)
+    escaped = _WWW.sub(lambda m: m.group(0)[:3] + "\\.", _SPECIAL.sub(r"\\\1", text))
     return _LINE_START.sub(lambda m: m.group(1) + _escape_start(m.group(2)), escaped)
 
 
