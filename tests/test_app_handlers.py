@@ -224,7 +224,7 @@ async def test_two_tabs_never_lose_an_answer_silently(app_module: Any, ctx: Reco
         answers = [t.text for t in saved.candidate_turns]
         assert answers == ["Tab one: call 999 now."], "the second tab overwrote the first"
         shown = "\n".join(ctx.messages()[before:])
-        assert "moved on in another tab" in shown and "Tab two: see a GP" in shown
+        assert "moved on in another tab" in shown and "Tab two\\: see a GP" in shown  # shown back, escaped
         # The second tab now holds the latest copy and carries on from it.
         current = cl.user_session.get(app_module.KEY_SESSION)
         await app_module.on_message(cl.Message(content="Tab two again: call 999.", type="user_message"))
