@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy agents evals
+	$(BIN)/mypy agents evals app.py
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -m browser

@@ -16,6 +16,7 @@ from typing import Any
 
 import chainlit as cl
 from chainlit.input_widget import Select, Slider
+from chainlit.types import ThreadDict
 
 from agents.config import Mode, Settings, load_settings
 from agents.doctor import DoctorReport, diagnose
@@ -91,7 +92,7 @@ if USERS:
     cl.on_logout(install_token_policy(TOKENS))
 
     @cl.password_auth_callback
-    def password_auth(username: str, password: str) -> cl.User | None:
+    async def password_auth(username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
         expected = USERS.get(username)
         if expected is not None and secrets.compare_digest(expected.encode(), password.encode()):
@@ -208,7 +209,7 @@ async def on_chat_start() -> None:
 
 
 @cl.on_chat_resume
-async def on_chat_resume(thread: dict[str, Any]) -> None:
+async def on_chat_resume(thread: ThreadDict) -> None:
     """A past thread opened from the sidebar (authentication on): carry on or show its report."""
     await cl.ChatSettings(_settings_widgets(cl.user_session.get(KEY_CHOICES) or {})).send()
     transcript_id = cl.user_session.get(KEY_TRANSCRIPT_ID)

@@ -6,14 +6,13 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from agents.errors import ConflictError, TranscriptError
 from agents.feedback import Feedback
-from agents.security.files import ensure_private_dir
+from agents.security.files import atomic_write, ensure_private_dir
 from agents.transcript import Transcript, load_transcript, save_transcript
 
 _REVISION = re.compile(rb'"revision"\s*:\s*(\d+)')
@@ -95,15 +94,7 @@ class TranscriptStore:
 
     def save_feedback(self, transcript_id: str, feedback: Feedback) -> Path:
         """Write the feedback next to the transcript, atomically."""
-        ensure_private_dir(self.reports)
-        target = self.reports / f"{transcript_id}.json"
-        fd, tmp = tempfile.mkstemp(dir=self.reports, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(feedback.model_dump_json(indent=2))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-        return target
+        return atomic_write(self.reports / f"{transcript_id}.json", feedback.model_dump_json(indent=2).encode("utf-8"))
 
     def load_feedback(self, transcript_id: str) -> Feedback | None:
         """The saved feedback for an interview, if any."""

@@ -5,9 +5,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agents.errors import TranscriptError
+from agents.security.files import atomic_write
 from agents.security.limits import LimitError, json_depth_problem, read_bounded
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -143,34 +142,9 @@ class Transcript(BaseModel):
 
 
 def save_transcript(transcript: Transcript, directory: Path) -> Path:
-    """Write the transcript as JSON atomically: temp file, fsync, rename, fsync of the folder.
-
-    A crash at any moment leaves either the previous complete file or the new one, never half.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{transcript.id}.json"
-    data = transcript.model_dump_json(indent=2).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{transcript.id}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return target
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-    return target
+    """Write the transcript as JSON atomically (see `atomic_write`): a crash at any moment leaves
+    either the previous complete file or the new one, never half."""
+    return atomic_write(directory / f"{transcript.id}.json", transcript.model_dump_json(indent=2).encode("utf-8"))
 
 
 def _decode(raw: bytes, source: str) -> str:

@@ -156,8 +156,9 @@ async def test_password_users_only_resume_their_own(
 
     module = importlib.reload(app)
     try:
-        assert module.password_auth("alice", "pw-a").identifier == "alice"
-        assert module.password_auth("alice", "wrong") is None and module.password_auth("eve", "pw-a") is None
+        assert (await module.password_auth("alice", "pw-a")).identifier == "alice"
+        assert await module.password_auth("alice", "wrong") is None
+        assert await module.password_auth("eve", "pw-a") is None
         ctx.session.user = cl.User(identifier="alice")  # what a login puts on the session
         await module.on_message(cl.Message(content="start", type="user_message"))
         await module.on_message(cl.Message(content="Call 999 now.", type="user_message"))

@@ -143,6 +143,9 @@ async def test_interviews_complete_under_thirty_percent_faults_and_lose_nothing(
 async def test_no_secret_in_any_output(library: PromptLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with StubServer(StubConfig(fault_rate=0.2, seed=3, faults=("500", "429"))) as stub:
         _use(stub, monkeypatch)
+        # The key is in the base URL too (as some proxies take it), so every place that shows or
+        # saves the endpoint is exercised, not only the key variable.
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url.replace("http://", f"http://user:{FAKE_KEY}@"))
         store = TranscriptStore(tmp_path / "data")
         session, _, _ = await _interview(library, store, seed=5)
         from agents.report import to_html, to_json_line, to_markdown

@@ -50,9 +50,10 @@ async def test_offline_interview_probes_checks_consistency_and_saves_every_turn(
     assert out[0].turn.kind is TurnKind.QUESTION and "Scenario 2 of 2" in out[0].turn.text
     assert session.transcript.scenario_ids[0] != session.transcript.scenario_ids[1]
 
+    # Route and urgency named, and a boundary: the probe goes after what is still missing.
     out = await _drain(session.respond("The AI should not diagnose; call 999 now if the pain spreads."))
-    if out[0].turn.kind is TurnKind.PROBE:
-        out = await _drain(session.respond("Same threshold as before."))
+    assert out[0].turn.kind is TurnKind.PROBE and out[0].turn.probe_target not in ("B4", "B1")
+    out = await _drain(session.respond("Same threshold as before."))
     assert out[0].turn.kind is TurnKind.CONSISTENCY
     assert session.phase == Phase.AWAITING_CONSISTENCY
 
@@ -75,8 +76,8 @@ async def test_probe_never_repeats_a_target_and_respects_max(library: PromptLibr
     targets = []
     for _ in range(3):
         out = await _drain(session.respond("Hmm, hard to say really."))
-        if out[0].turn.kind is TurnKind.PROBE:
-            targets.append(out[0].turn.probe_target)
+        assert out[0].turn.kind is TurnKind.PROBE
+        targets.append(out[0].turn.probe_target)
     assert len(targets) == 3 and len(set(targets)) == 3
     out = await _drain(session.respond("Still not sure."))
     assert out[-1].turn.kind is TurnKind.CLOSING  # one scenario: no consistency question

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -53,3 +54,31 @@ def tighten_tree(root: Path) -> None:
             p = Path(dirpath) / name
             if not p.is_symlink():
                 make_private(p)
+
+
+def atomic_write(target: Path, data: bytes) -> Path:
+    """Write `data` to `target` so a crash at any moment leaves the old file or the new one, never
+    half of one: a private temp file beside it, fsync, rename, then fsync of the folder."""
+    directory = target.parent
+    ensure_private_dir(directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return target
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+    return target

@@ -13,11 +13,12 @@ import hashlib
 import hmac
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
+
+from agents.security.files import atomic_write
 
 CLAIM_CREDENTIAL = "credential"
 CLAIM_LOGIN_AT = "login_at"
@@ -74,12 +75,7 @@ class FileRevocations:
             self._cache = None
             data = dict(self._load())
             data[user] = max(at, data.get(user, 0.0))
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            atomic_write(self.path, json.dumps(data).encode("utf-8"))
             self._cache = None
         finally:
             os.close(lock)
