@@ -5,6 +5,7 @@ interview to resume. `app.py` only wires these into Chainlit.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -86,7 +87,7 @@ def _whole_number(choices: dict[str, Any], key: str, default: int) -> int:
         number = float(value)
     except ValueError:
         raise SettingsProblem(f"The setting “{label}” must be a whole number from {low} to {high}.") from None
-    if number != int(number) or not low <= number <= high:
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
         raise SettingsProblem(f"The setting “{label}” must be a whole number from {low} to {high}.")
     return int(number)
 

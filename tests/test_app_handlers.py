@@ -270,7 +270,15 @@ async def test_bad_chat_settings_are_named_and_keep_the_interview(app_module: An
     try:
         await app_module.on_message(cl.Message(content="start", type="user_message"))
         session = cl.user_session.get(app_module.KEY_SESSION)
-        for bad in ({"scenarios": 1000}, {"scenarios": "abc"}, {"probes": -1}, {"scenarios": 2.5}):
+        for bad in (
+            {"scenarios": 1000},
+            {"scenarios": "abc"},
+            {"probes": -1},
+            {"scenarios": 2.5},
+            {"scenarios": "nan"},
+            {"probes": float("inf")},
+            {"scenarios": [3]},
+        ):
             before = len(ctx.messages())
             await app_module.on_settings_update(bad)
             said = "\n".join(ctx.messages()[before:])

@@ -194,7 +194,18 @@ def test_tokens_end_with_logout_removal_and_password_change(tmp_path: Path) -> N
         bob = _login(app, "bob", "pw-bob")
         assert first and second and bob
         assert _me(app, first) == 200 and _me(app, second) == 200
+
+        async def open_socket() -> socketio.AsyncClient:
+            return await _socket(app, {"sessionId": str(uuid.uuid4()), "clientType": "webapp"}, {"Cookie": second})
+
+        loop = asyncio.new_event_loop()
+        live = loop.run_until_complete(open_socket())
+        assert live.connected
         assert _request(app, "POST", "/logout", {"Cookie": first, "Content-Length": "0"}, b"")[0] == 200
+        loop.run_until_complete(asyncio.sleep(1.5))
+        assert not live.connected, "a socket opened with a revoked login stayed open"
+        loop.run_until_complete(live.disconnect())
+        loop.close()
         assert _me(app, first) == 401, "a token still works after logout"
         assert _me(app, second) == 401, "logout ends every login of that user"
         assert _me(app, bob) == 200, "another user's login is untouched"

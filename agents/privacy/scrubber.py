@@ -111,12 +111,12 @@ _PERSON_CUE_NAME = re.compile(
     r"\b(?:asked|told|tell|called|named|thank|thanks|dear|hi|hello|patient|son|daughter|mum|mom|dad|"
     rf"husband|wife|partner|baby|user|saw|visited|nurse|sister|brother|carer|friend|neighbour|neighbor)\s+({_CAP_WORD})\b"
 )
-_SPEECH_VERBS = (
-    r"(?:told|said|says|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|reported|mentioned|explained|"
-    r"phoned|posted|rang back|called back)\b"
+_SPEECH_VERBS = r"told|said|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|mentioned|explained"
+# After a lone word, a few more verbs count; after a pair, reports and posts do.
+_LONE_SPEAKER = re.compile(rf"(?<![\w'’-])({_CAP_WORD})\s+(?:{_SPEECH_VERBS}|says|phoned|rang back|called back)\b")
+_SPEAKER_NAME = re.compile(
+    rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:{_SPEECH_VERBS}|reported|posted)\b"
 )
-_LONE_SPEAKER = re.compile(rf"(?<![\w'’-])({_CAP_WORD})\s+{_SPEECH_VERBS}")
-_SPEAKER_NAME = re.compile(rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+{_SPEECH_VERBS}")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
@@ -134,6 +134,10 @@ _DATE = (
 # "asked for her date of birth when she'd already written 02/03/1949").
 _DOB = re.compile(
     rf"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|birthday)\b[^\d\n]{{0,48}}?({_DATE})"
+)
+# A full date in a year before 2011 is, in these answers, almost always someone's date of birth.
+_OLD_DATE = re.compile(
+    r"(?<![\d/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19\d{2}|200\d|2010)|(?:19\d{2}|200\d|2010)-\d{2}-\d{2})(?![\d/.-])"
 )
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]+\s?@\s?[a-z0-9.-]+\.[a-z]{2,}(?![\w-])")
 _SPOKEN_EMAIL = re.compile(
@@ -319,6 +323,7 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_NHS, "NHS number", check=lambda m: nhs_number_valid("".join(m.groups()))
         or _near(view, m.start(), ("nhs number", "nhs no", "nhs #")))
     add(_DOB, "date of birth", group=1)
+    add(_OLD_DATE, "date")
     add(_STREET, "address")
     add(_POSTCODE, "postcode", check=lambda m: _postcode_like(m.group(0)))
     add(_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))

@@ -102,6 +102,17 @@ def install_token_policy(policy: TokenPolicy) -> Callable[[Any, Any], Awaitable[
             except Exception:  # an expired or foreign token: nothing to revoke
                 return {"success": True}
             _installed["policy"].logout(user.identifier)
+            await _disconnect_user(user.identifier)
         return {"success": True}
 
     return on_logout
+
+
+async def _disconnect_user(identifier: str) -> None:
+    """Close every open socket of a user who logged out: a revoked login must not keep a live one."""
+    from chainlit.server import sio
+    from chainlit.session import ws_sessions_id
+
+    for session in list(ws_sessions_id.values()):
+        if session.user is not None and session.user.identifier == identifier:
+            await sio.disconnect(session.socket_id)
