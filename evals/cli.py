@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from agents.config import Settings
 from evals.dataset import DEFAULT_DATASET
-from evals.filter_suite import DEV_FILTER_SET
+from evals.filter_suite import BLIND_FILTER_SET
 from evals.privacy_suite import BLIND_PRIVACY_SET
 
 
@@ -32,7 +32,7 @@ def add_eval_parser(sub: Any) -> None:
     j.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = esub.add_parser("filter", help="measure the grader-directed filter: innocent sentences and attacks")
-    f.add_argument("--dataset", type=Path, default=DEV_FILTER_SET, help="folder with innocent.jsonl, attacks.jsonl")
+    f.add_argument("--dataset", type=Path, default=BLIND_FILTER_SET, help="folder with innocent.jsonl, attacks.jsonl")
     f.add_argument("--max-false-positives", type=float, default=None)
     f.add_argument("--min-earn-nothing", type=float, default=None)
     f.add_argument("--show-examples", action="store_true", help="print the sentences the filter got wrong")
