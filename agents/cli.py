@@ -15,6 +15,7 @@ from agents.errors import CoachError, ConfigurationError, TranscriptError
 from agents.prompt_library import PromptLibrary, load_library
 from agents.report import to_json_line, to_markdown
 from agents.scenarios import PROFESSIONS
+from agents.security.files import private_umask
 from agents.session import InterviewSession, MessageDone, MessageStarted, Notice, Token, make_judge
 from agents.store import TranscriptStore
 from agents.transcript import InterviewConfig, Status, Transcript, load_transcript
@@ -192,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         settings = load_settings()
+        private_umask()  # what the terminal saves is as private as what the browser saves
         if args.command == "interview":
             if not 1 <= args.scenarios <= 12:
                 raise ConfigurationError("--scenarios must be between 1 and 12")
