@@ -24,7 +24,7 @@ from evals.filter_suite import (
 from evals.privacy_suite import BLIND_PRIVACY_SET, DATASETS, DEV_PRIVACY_SET, judge_changes, measure, read_sentences
 from tests.figures import FIGURES
 
-FROZEN = [DEV_FILTER_SET, BLIND_FILTER_SET, BLIND_PRIVACY_SET, DATASETS / "pii_blind_v1"]
+FROZEN = [DEV_FILTER_SET, BLIND_FILTER_SET, BLIND_PRIVACY_SET, DATASETS / "pii_blind_v1", DATASETS / "judge_blind_v1"]
 
 
 @pytest.mark.parametrize("folder", FROZEN, ids=lambda p: p.name)
@@ -66,3 +66,10 @@ def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) ->
 def test_scrubbing_changes_almost_no_judge_verdict() -> None:
     moved, flips, verdicts = judge_changes(Scrubber(), DATASETS / "judge_holdout_v1")
     assert flips <= 3 and verdicts == 720, (moved, flips)
+
+
+def test_the_blind_judge_set_loads_with_two_labellings() -> None:
+    from evals.dataset import load_dataset
+
+    samples = load_dataset(DATASETS / "judge_blind_v1")
+    assert len(samples) == 44 and all(s.second is not None for s in samples)
