@@ -28,9 +28,9 @@ from agents.transcript import Role, Transcript, TurnKind, load_transcript, parse
 from agents.ui import mode_line
 
 SECRET_URLS = [
-    "http://user:sk-abcdefghijklmnopqrstuvwx@llm.example/v1",
-    "https://llm.example/v1?api-key=sk-abcdefghijklmnopqrstuvwx",
-    "https://llm.example/v1#sk-abcdefghijklmnopqrstuvwx",
+    "http://user:sk-test-fake-abcdefghijkl@llm.example/v1",
+    "https://llm.example/v1?api-key=sk-test-fake-abcdefghijkl",
+    "https://llm.example/v1#sk-test-fake-abcdefghijkl",
 ]
 
 
@@ -191,7 +191,7 @@ def test_endpoint_urls_are_shown_without_credentials(url: str, monkeypatch: pyte
 
     shown.append(scrub_secrets(f"Connection error for {url}: refused", settings))
     for text in shown:
-        assert "sk-abcdefghijklmnopqrstuvwx" not in text, text
+        assert "sk-test-fake-abcdefghijkl" not in text, text
     assert "llm.example" in settings.shown_base_url
 
 
@@ -200,11 +200,11 @@ async def test_doctor_output_hides_credentials_in_the_url(monkeypatch: pytest.Mo
 
     from agents.doctor import run_doctor
 
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:sk-abcdefghijklmnopqrstuvwx@127.0.0.1:9/v1?key=sk-zz")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:sk-test-fake-abcdefghijkl@127.0.0.1:9/v1?key=sk-zz")
     settings = load_settings()
     out = io.StringIO()
     await run_doctor(settings, out, timeout=2)
-    assert "sk-abcdefghijklmnopqrstuvwx" not in out.getvalue() and "sk-zz" not in out.getvalue()
+    assert "sk-test-fake-abcdefghijkl" not in out.getvalue() and "sk-zz" not in out.getvalue()
 
 
 # ----- socket auth and origins ----------------------------------------------------------------
