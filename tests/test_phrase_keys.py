@@ -4,6 +4,7 @@ match: checked on text generated from every entry, and on whole analyses of the 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -72,7 +73,14 @@ def test_analyses_are_the_same_with_and_without_keys(library: PromptLibrary, mon
         return out
 
     keyed = summary(judge.analyzer)
-    plain = Analyzer(library.lexicon, library.rubric)
+    class Slow(Analyzer):
+        """Every rule tried on every sentence, written out apart from the fast path's skip logic,
+        so a broken skip cannot be measured against itself."""
+
+        def _matches(self, rules: list[Any], norm: str) -> bool:
+            return any(all(self.lex._hit(name, norm) for name in rule.names) for rule in rules)
+
+    plain = Slow(library.lexicon, library.rubric)
     monkeypatch.setattr(plain.keys.index, "may_match", lambda name, text: True)
     assert summary(plain) == keyed
     ruled_out = sum(
