@@ -116,7 +116,7 @@ def _live_judge() -> Any:
 
 
 def _judge() -> Any:
-    """The judge for replays and offline interviews: pooled offline, or the configured model judge."""
+    """The judge for replays: pooled offline, or the configured model judge."""
     return _offline_judge() if SETTINGS.mode is Mode.OFFLINE else make_judge(SETTINGS, LIBRARY)
 
 

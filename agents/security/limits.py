@@ -76,18 +76,3 @@ def json_depth_problem(text: str, limit: int = MAX_JSON_DEPTH) -> tuple[int, int
             depth -= 1
     return None
 
-
-def value_depth(value: object, limit: int = MAX_JSON_DEPTH) -> int:
-    """Nesting depth of a parsed JSON-like value, counting no further than `limit` + 1."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if depth > limit:
-            return depth
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest

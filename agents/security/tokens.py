@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from agents.security.files import atomic_write
+from agents.security.files import atomic_write, ensure_private_dir
 
 CLAIM_CREDENTIAL = "credential"
 CLAIM_LOGIN_AT = "login_at"
@@ -68,7 +68,7 @@ class FileRevocations:
 
     def revoke(self, user: str, at: float) -> None:
         """See RevocationStore. Written under a lock, atomically, 0600."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(self.path.parent)
         lock = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
