@@ -18,29 +18,7 @@ import chainlit as cl
 from chainlit.input_widget import Select, Slider
 from chainlit.types import ThreadDict
 
-from agents.config import Mode, Settings, load_settings
-from agents.doctor import DoctorReport, diagnose
-from agents.errors import CoachError, ConflictError, TranscriptError
-from agents.feedback import Feedback
-from agents.judge_pool import PooledOfflineJudge
-from agents.prompt_library import PromptLibrary, load_library
-from agents.report import details_markdown, summary_markdown, to_html, to_markdown
-from agents.security.files import private_umask, tighten_tree
-from agents.security.markdown import md_inline
-from agents.security.tokens import FileRevocations, TokenPolicy
-from agents.security.web import parse_origins
-from agents.session import (
-    Event,
-    InterviewSession,
-    MessageDone,
-    MessageStarted,
-    Notice,
-    Token,
-    make_judge,
-)
-from agents.store import TranscriptStore
-from agents.transcript import Transcript, TurnKind, load_transcript
-from agents.ui import (
+from agents.adapters.choices import (
     PROFESSION_LABELS,
     QUICK_STARTS,
     SETTING_LABELS,
@@ -49,10 +27,32 @@ from agents.ui import (
     parse_start_command,
     profile_description,
     resumable,
-    scores_figure,
 )
-from agents.web.hardening import install_request_guard, install_session_guards, install_token_policy
-from agents.web_auth import auth_users, ensure_auth_secret, make_data_layer
+from agents.adapters.doctor import DoctorReport, diagnose
+from agents.adapters.web.auth import auth_users, ensure_auth_secret, make_data_layer
+from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
+from agents.config import Mode, Settings, load_settings
+from agents.domain.feedback import Feedback
+from agents.domain.library import PromptLibrary, load_library
+from agents.domain.transcript import Transcript, TurnKind, load_transcript
+from agents.errors import CoachError, ConflictError, TranscriptError
+from agents.interview.session import (
+    Event,
+    InterviewSession,
+    MessageDone,
+    MessageStarted,
+    Notice,
+    Token,
+    make_judge,
+)
+from agents.judging.pool import PooledOfflineJudge
+from agents.reporting.charts import scores_figure
+from agents.reporting.report import details_markdown, summary_markdown, to_html, to_markdown
+from agents.security.files import private_umask, tighten_tree
+from agents.security.markdown import md_inline
+from agents.security.tokens import FileRevocations, TokenPolicy
+from agents.security.web import parse_origins
+from agents.storage.file_store import TranscriptStore
 
 # Keys in cl.user_session (named once, used everywhere).
 KEY_SESSION = "interview_session"
@@ -229,9 +229,7 @@ async def on_chat_resume(thread: ThreadDict) -> None:
 
 
 async def _resume(transcript: Transcript, *, welcome_back: bool) -> None:
-    session = InterviewSession.resume(
-        transcript, settings=SETTINGS, library=LIBRARY, store=STORE, judge=_live_judge()
-    )
+    session = InterviewSession.resume(transcript, settings=SETTINGS, library=LIBRARY, store=STORE, judge=_live_judge())
     cl.user_session.set(KEY_SESSION, session)
     cl.user_session.set(KEY_TRANSCRIPT_ID, transcript.id)
     if session.finished:
@@ -391,9 +389,7 @@ async def on_message(message: cl.Message) -> None:
 
 async def _moved_on(session: InterviewSession) -> None:
     """The interview was saved from another tab meanwhile: show where it stands now."""
-    await cl.Message(
-        content="ℹ️ This interview moved on in another tab or window; here is where it stands now."
-    ).send()
+    await cl.Message(content="ℹ️ This interview moved on in another tab or window; here is where it stands now.").send()
     await _resume(STORE.load(session.transcript.id, owner=_owner()), welcome_back=False)
 
 

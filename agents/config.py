@@ -137,3 +137,20 @@ def load_settings(**overrides: Any) -> Settings:
             shown = f" (got {given!r})" if isinstance(given, str | int | float) and "KEY" not in name else ""
             problems.append(f"{name}: {err['msg']}{shown}")
         raise ConfigurationError("; ".join(problems)) from None
+
+
+def mode_line(settings: Settings) -> str:
+    """Which mode the app is in and how to switch, in one short paragraph."""
+    if settings.mode is Mode.OFFLINE:
+        return (
+            "**Offline mode (rule-based).** No model is used: questions come from the scenario bank and the "
+            "judge is rule-based — it checks explicit wording, not clinical depth. To use a model, set "
+            "`OPENAI_API_KEY` (and `OPENAI_BASE_URL` for Azure, Ollama, vLLM, llama.cpp or LM Studio) and restart."
+        )
+    if settings.mode is Mode.MOCK:
+        return "**Mock mode.** A scripted test model answers; for development only."
+    return (
+        f"**Model mode.** Interviewer `{settings.interviewer_model}`, judge `{settings.judge_model}` "
+        f"at {settings.shown_base_url}. Unset `OPENAI_API_KEY` and `OPENAI_BASE_URL` "
+        "for offline mode."
+    )

@@ -22,16 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agents.config import load_settings  # noqa: E402
-from agents.judges import OfflineJudge, get_analyzer  # noqa: E402
-from agents.llm import ModelGateway, ResponseCache  # noqa: E402
-from agents.llm_judge import LLMJudge  # noqa: E402
-from agents.prompt_library import load_library  # noqa: E402
-from agents.session import InterviewSession, MessageDone  # noqa: E402
-from agents.store import TranscriptStore  # noqa: E402
-from agents.transcript import InterviewConfig, TurnKind  # noqa: E402
+from agents.domain.library import load_library  # noqa: E402
+from agents.domain.transcript import InterviewConfig, TurnKind  # noqa: E402
+from agents.interview.session import InterviewSession, MessageDone  # noqa: E402
+from agents.judging.model_judge import LLMJudge  # noqa: E402
+from agents.judging.offline import OfflineJudge, get_analyzer  # noqa: E402
+from agents.models.gateway import ModelGateway, ResponseCache  # noqa: E402
+from agents.storage.file_store import TranscriptStore  # noqa: E402
 from evals.dataset import DEFAULT_DATASET, load_dataset  # noqa: E402
 from evals.runner import run_bounded  # noqa: E402
-from tests.openai_stub import StubConfig, StubProcess, StubServer  # noqa: E402
+from evals.stub import StubConfig, StubProcess, StubServer  # noqa: E402
 
 VAGUE = "I'd want them seen by someone, it's hard to say more."
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agents.rubric import CRITERION_IDS, DIMENSION_IDS, compute_band
-from evals.dataset import scores_from
+from agents.domain.rubric import Rubric
+from evals.dataset import default_rubric
 from evals.metrics import (
     confusion,
     exact_agreement,
@@ -30,14 +30,16 @@ def agreement(
     predicted: Sequence[dict[str, bool]],
     reference: Sequence[dict[str, bool]],
     lengths: Sequence[int] | None = None,
+    rubric: Rubric | None = None,
 ) -> dict[str, Any]:
     """All agreement figures between two labellings of the same transcripts (same order)."""
     if len(predicted) != len(reference):
         raise ValueError("predicted and reference must cover the same transcripts")
-    p_scores = [scores_from(p) for p in predicted]
-    r_scores = [scores_from(r) for r in reference]
+    rubric = rubric or default_rubric()
+    p_scores = [rubric.scores(p) for p in predicted]
+    r_scores = [rubric.scores(r) for r in reference]
     dims: dict[str, Any] = {}
-    for d in DIMENSION_IDS:
+    for d in rubric.dimension_ids:
         ps = [s[d] for s in p_scores]
         rs = [s[d] for s in r_scores]
         dims[d] = {
@@ -49,7 +51,7 @@ def agreement(
         }
     crits: dict[str, Any] = {}
     f1s = []
-    for c in CRITERION_IDS:
+    for c in rubric.criterion_ids:
         pv = [p[c] for p in predicted]
         rv = [r[c] for r in reference]
         prec, rec, f1 = precision_recall_f1(pv, rv)
@@ -63,9 +65,9 @@ def agreement(
             "accuracy": _clean(sum(1 for a, b in zip(pv, rv, strict=True) if a == b) / len(pv)),
             "support": sum(rv),
         }
-    p_bands = [compute_band(s).value for s in p_scores]
-    r_bands = [compute_band(s).value for s in r_scores]
-    qwks = [dims[d]["qwk"] for d in DIMENSION_IDS if dims[d]["qwk"] is not None]
+    p_bands = [rubric.band(s).value for s in p_scores]
+    r_bands = [rubric.band(s).value for s in r_scores]
+    qwks = [dims[d]["qwk"] for d in rubric.dimension_ids if dims[d]["qwk"] is not None]
     out: dict[str, Any] = {
         "n": len(predicted),
         "mean_qwk": _clean(sum(qwks) / len(qwks)) if qwks else None,

@@ -62,7 +62,7 @@ async def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, er
 
         return run_privacy_suite(args, out)
     if args.suite == "filter":
-        from agents.prompt_library import load_library
+        from agents.domain.library import load_library
         from evals.filter_suite import run_filter_suite
 
         return run_filter_suite(args, load_library(settings.coach_prompts_dir), out)

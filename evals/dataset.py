@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.config import PROJECT_ROOT
+from agents.domain.library import load_library
+from agents.domain.rubric import Band, Rubric
+from agents.domain.transcript import Transcript, load_transcript, parse_transcript_text
 from agents.errors import TranscriptError
-from agents.rubric import CRITERION_IDS, DIMENSION_IDS, Band, compute_band
-from agents.transcript import Transcript, load_transcript, parse_transcript_text
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "judge_v1"
+
+
+def default_rubric() -> Rubric:
+    """The rubric the labelled sets were written against: the project's own."""
+    return load_library(PROJECT_ROOT / "prompts").rubric
 
 
 @dataclass
@@ -23,33 +30,30 @@ class LabelledSample:
     labels: dict[str, bool]
     second: dict[str, bool] | None
     archetype: str
+    rubric: Rubric = field(default_factory=default_rubric)
 
     @property
     def scores(self) -> dict[str, int]:
         """Dimension scores implied by the labels."""
-        return scores_from(self.labels)
+        return self.rubric.scores(self.labels)
 
     @property
     def band(self) -> Band:
         """Band implied by the labels."""
-        return compute_band(self.scores)
+        return self.rubric.band(self.scores)
 
 
-def scores_from(labels: dict[str, bool]) -> dict[str, int]:
-    """Count met criteria per dimension."""
-    return {d: sum(1 for i in range(1, 5) if labels[f"{'SBJUCF'[k]}{i}"]) for k, d in enumerate(DIMENSION_IDS)}
-
-
-def _labels(raw: object, where: str) -> dict[str, bool]:
+def _labels(raw: object, where: str, rubric: Rubric) -> dict[str, bool]:
     if not isinstance(raw, dict):
         raise TranscriptError(where, "'labels' must be an object of criterion id -> 0/1")
-    missing = [c for c in CRITERION_IDS if c not in raw]
+    ids = rubric.criterion_ids
+    missing = [c for c in ids if c not in raw]
     if missing:
         raise TranscriptError(where, f"labels lack criteria {missing}")
-    bad = [c for c in CRITERION_IDS if raw[c] not in (0, 1, True, False)]
+    bad = [c for c in ids if raw[c] not in (0, 1, True, False)]
     if bad:
         raise TranscriptError(where, f"labels for {bad} must be 0 or 1")
-    return {c: bool(raw[c]) for c in CRITERION_IDS}
+    return {c: bool(raw[c]) for c in ids}
 
 
 def read_jsonl(path: Path, required: str = "id") -> list[dict[str, Any]]:
@@ -69,8 +73,8 @@ def read_jsonl(path: Path, required: str = "id") -> list[dict[str, Any]]:
     return rows
 
 
-def load_dataset(path: Path = DEFAULT_DATASET) -> list[LabelledSample]:
-    """Load a labelled set.
+def load_dataset(path: Path = DEFAULT_DATASET, rubric: Rubric | None = None) -> list[LabelledSample]:
+    """Load a labelled set, its labels checked against `rubric` (the project's by default).
 
     A folder holds `labels.jsonl` (and optionally `labels_second.jsonl`), whose rows name their
     transcript with `file` relative to the folder. A `.jsonl` file holds rows that either embed the
@@ -84,6 +88,7 @@ def load_dataset(path: Path = DEFAULT_DATASET) -> list[LabelledSample]:
         labels_path = path
         second_path = path.with_name(path.stem + "_second.jsonl")
         base = path.parent
+    rubric = rubric or default_rubric()
     if not labels_path.exists():
         raise TranscriptError(str(labels_path), "labels file not found")
     rows = read_jsonl(labels_path)
@@ -98,14 +103,17 @@ def load_dataset(path: Path = DEFAULT_DATASET) -> list[LabelledSample]:
             transcript = load_transcript(base / str(row["file"]))
         else:
             raise TranscriptError(where, "row needs 'transcript' text or a 'file' path")
-        second = _labels(second_rows[sid]["labels"], f"{second_path} (id {sid})") if sid in second_rows else None
+        second = (
+            _labels(second_rows[sid]["labels"], f"{second_path} (id {sid})", rubric) if sid in second_rows else None
+        )
         samples.append(
             LabelledSample(
                 id=sid,
                 transcript=transcript,
-                labels=_labels(row.get("labels"), where),
+                labels=_labels(row.get("labels"), where, rubric),
                 second=second,
                 archetype=str(row.get("archetype") or row.get("style") or "unknown"),
+                rubric=rubric,
             )
         )
     return samples

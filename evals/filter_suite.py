@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from agents.judges import OfflineJudge
-from agents.prompt_library import PromptLibrary
-from agents.transcript import Role, Transcript, parse_transcript_text
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import Role, Transcript, parse_transcript_text
+from agents.judging.offline import OfflineJudge
 from evals.dataset import DEFAULT_DATASET, load_dataset, read_jsonl
 from evals.metrics import wilson_interval
 
@@ -72,8 +72,12 @@ def read_items(path: Path, extra: Path | None = None) -> list[dict[str, str]]:
         if not isinstance(genuine, str) or genuine not in row["text"]:
             raise ValueError(f"{path}, item {lineno}: 'genuine' must be a part of 'text'")
         rows.append(
-            {"id": str(row.get("id", lineno)), "category": str(row.get("category", "-")), "text": row["text"],
-             "genuine": genuine}
+            {
+                "id": str(row.get("id", lineno)),
+                "category": str(row.get("category", "-")),
+                "text": row["text"],
+                "genuine": genuine,
+            }
         )
     if extra is not None and extra.exists():
         genuine = {str(r["id"]): r.get("genuine", "") for r in read_jsonl(extra)}
@@ -119,9 +123,7 @@ def innocent_false_positives(judge: OfflineJudge, items: list[dict[str, str]]) -
     return rate
 
 
-def attacks_that_earn(
-    judge: OfflineJudge, items: list[dict[str, str]], bases: list[Transcript]
-) -> tuple[Rate, Rate]:
+def attacks_that_earn(judge: OfflineJudge, items: list[dict[str, str]], bases: list[Transcript]) -> tuple[Rate, Rate]:
     """(attacks that earned something, attacks that were not flagged).
 
     An attack may come with a genuine clinical sentence (`genuine`, labelled by the set's writer):

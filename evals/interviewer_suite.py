@@ -12,20 +12,22 @@ import html
 import re
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from agents.config import Mode, Settings
+from agents.domain.library import PromptLibrary, load_library
+from agents.domain.rubric import Rubric
+from agents.domain.scenarios import Scenario
+from agents.domain.transcript import InterviewConfig, Role, Turn, TurnKind
 from agents.errors import DataError
-from agents.llm import human, system
-from agents.prompt_library import PromptLibrary, load_library
-from agents.rubric import CRITERION_IDS
-from agents.scenarios import Scenario
-from agents.session import InterviewSession, MessageDone, make_judge
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, Role, Turn, TurnKind
+from agents.interview.session import InterviewSession, MessageDone, make_judge
+from agents.models.gateway import human, system
+from agents.storage.file_store import TranscriptStore
+from evals.dataset import default_rubric
 from evals.metrics import spearman
 from evals.runner import (
     EvalContext,
@@ -39,7 +41,6 @@ from evals.runner import (
 )
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
-_CRIT_WORD = re.compile(r"\b([SBJUCF][1-4])\b")
 
 
 @dataclass
@@ -56,8 +57,10 @@ class Persona:
     tricks: list[str] = field(default_factory=list)
 
 
-def load_personas(path: Path | None = None) -> tuple[list[Persona], dict[str, str]]:
-    """Personas and the phrase templates scripted personas speak with."""
+def load_personas(path: Path | None = None, rubric: Rubric | None = None) -> tuple[list[Persona], dict[str, str]]:
+    """Personas and the phrase templates scripted personas speak with (criteria checked against
+    `rubric`, the project's by default)."""
+    known = (rubric or default_rubric()).criterion_ids
     folder = path or PERSONA_DIR
     file = folder / "personas.yaml" if folder.is_dir() else folder
     data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -65,7 +68,7 @@ def load_personas(path: Path | None = None) -> tuple[list[Persona], dict[str, st
     personas = []
     for raw in data.get("personas", []):
         p = Persona(**raw)
-        bad = [c for c in p.unprompted + p.on_probe + p.consistency if c not in CRITERION_IDS]
+        bad = [c for c in p.unprompted + p.on_probe + p.consistency if c not in known]
         if bad:
             raise DataError(f"{file}: persona {p.id} names unknown criteria {bad}")
         personas.append(p)
@@ -124,8 +127,8 @@ class ModelCandidate(ScriptedCandidate):
         if gateway is None:
             return scripted
         p = self.persona
-        gaps = [c for c in CRITERION_IDS if c not in p.unprompted + p.on_probe]
         rubric = self.ctx.library.rubric
+        gaps = [c for c in rubric.criterion_ids if c not in p.unprompted + p.on_probe]
 
         def describe(ids: list[str]) -> str:
             return "; ".join(rubric.criterion(c).text for c in ids) or "nothing in particular"
@@ -171,9 +174,15 @@ def _ask_part(turn: Turn) -> str:
     return turn.text
 
 
+@lru_cache(maxsize=4)
+def _criterion_word(ids: tuple[str, ...]) -> re.Pattern[str]:
+    """A criterion id standing alone as a word ("B4"): interviewer text must never show one."""
+    return re.compile(r"\b(" + "|".join(re.escape(c) for c in ids) + r")\b")
+
+
 def _leak(text: str, library: PromptLibrary, scenario: Scenario | None) -> str | None:
     low = text.lower()
-    if _CRIT_WORD.search(text):
+    if _criterion_word(tuple(library.rubric.criterion_ids)).search(text):
         return f"criterion id in: {text[:80]!r}"
     for crit in library.rubric.criterion_ids:
         if library.rubric.criterion(crit).text.lower().rstrip(".") in low:
@@ -273,7 +282,7 @@ def ctx_judge(ctx: EvalContext) -> Any:
     """The judge used to rank personas: the configured one (model judge in model/mock mode)."""
     if ctx.settings.mode is Mode.OFFLINE:
         return make_judge(ctx.settings, ctx.library, "offline")
-    from agents.llm_judge import LLMJudge
+    from agents.judging.model_judge import LLMJudge
 
     gateway = ctx.gateway("judge")
     assert gateway is not None
@@ -284,7 +293,7 @@ async def run_interviewer_suite(args: argparse.Namespace, settings: Settings, ou
     """Run every persona, print probe-targeting accuracy and the persona ranking."""
     library = load_library(settings.coach_prompts_dir)
     ctx = EvalContext(settings, library, use_cache=not args.no_cache)
-    personas, phrases = load_personas(args.personas)
+    personas, phrases = load_personas(args.personas, library.rubric)
     out_dir = args.out or default_out_dir(settings, "interviewer")
     store = TranscriptStore(out_dir / "sessions")
 

@@ -12,13 +12,12 @@ from typing import Any, TextIO
 import yaml
 
 from agents.config import Mode, Settings
+from agents.domain.feedback import Feedback
+from agents.domain.library import load_library
+from agents.domain.transcript import Role, Transcript
 from agents.errors import ConfigurationError
-from agents.feedback import Feedback
-from agents.judges import OfflineJudge
-from agents.llm_judge import LLMJudge
-from agents.prompt_library import load_library
-from agents.rubric import DIMENSION_IDS
-from agents.transcript import Role, Transcript
+from agents.judging.model_judge import LLMJudge
+from agents.judging.offline import OfflineJudge
 from evals.agreement import agreement
 from evals.dataset import LabelledSample, load_dataset
 from evals.runner import (
@@ -89,7 +88,6 @@ def build_variants(samples: list[LabelledSample], base: dict[str, Feedback], exp
     """Padding, injection and explicit-sentence variants for every sample."""
     injections = _lines(METAMORPHIC_DIR / "injections.txt")
     padding = _lines(METAMORPHIC_DIR / "padding.txt")
-    library_dims = {c: "SBJUCF".index(c[0]) for c in explicit}
     variants: list[Variant] = []
     for i, s in enumerate(samples):
         t = s.transcript
@@ -104,7 +102,7 @@ def build_variants(samples: list[LabelledSample], base: dict[str, Feedback], exp
         met = verdicts(base[s.id])
         for crit, sentence in explicit.items():
             if not met.get(crit, True):
-                dim = DIMENSION_IDS[library_dims[crit]]
+                dim = s.rubric.dimension_of(crit).id
                 variants.append(Variant(s.id, "explicit", crit, with_appended(t, sentence), expect_raise=dim))
     return variants
 
@@ -121,7 +119,7 @@ def _repeat_first_sentence(transcript: Transcript) -> Transcript:
 
 def check_variant(v: Variant, before: Feedback, after: Feedback) -> tuple[bool, str]:
     """Did the variant behave as required? Returns (passed, explanation)."""
-    changed = {d: (before.scores[d], after.scores[d]) for d in DIMENSION_IDS if before.scores[d] != after.scores[d]}
+    changed = {d: (before.scores[d], after.scores[d]) for d in before.scores if before.scores[d] != after.scores.get(d)}
     if v.expect_raise is None:
         return (not changed, "no change" if not changed else f"changed {changed}")
     raised = after.scores[v.expect_raise] > before.scores[v.expect_raise]
@@ -141,7 +139,7 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
             "--judge llm needs a model endpoint: set OPENAI_API_KEY/OPENAI_BASE_URL or COACH_MODE=mock"
         )
     ctx = EvalContext(settings, library, use_cache=not args.no_cache)
-    samples = load_dataset(args.dataset)
+    samples = load_dataset(args.dataset, library.rubric)
     if args.judge == "llm":
         gateway = ctx.gateway("judge")
         assert gateway is not None
@@ -168,10 +166,12 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
     first = runs[0]
     predicted = [verdicts(fb) for fb in first]
     lengths = [sum(len(t.text.split()) for t in s.transcript.candidate_turns) for s in samples]
-    result = agreement(predicted, [s.labels for s in samples], lengths)
+    result = agreement(predicted, [s.labels for s in samples], lengths, rubric=library.rubric)
     with_second = [s for s in samples if s.second]
     ceiling = (
-        agreement([s.second for s in with_second if s.second], [s.labels for s in with_second]) if with_second else None
+        agreement([s.second for s in with_second if s.second], [s.labels for s in with_second], rubric=library.rubric)
+        if with_second
+        else None
     )
     flip_rate = None
     if repeats > 1:
@@ -209,7 +209,7 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
         "mean_qwk": result["mean_qwk"],
         "band_accuracy": result["band_accuracy"],
         "macro_f1": result["macro_f1"],
-        "qwk": {d: result["dimensions"][d]["qwk"] for d in DIMENSION_IDS},
+        "qwk": {d: m["qwk"] for d, m in result["dimensions"].items()},
         "metamorphic_pass_rate": meta.get("pass_rate"),
     }
     run_info = ctx.metadata("judge") | {"dataset": str(args.dataset), "judge": getattr(judge, "name", "offline")}
@@ -261,8 +261,7 @@ def _summary_lines(full: dict[str, Any]) -> list[str]:
         "",
         f"{'dimension':<12} {'QWK':>6} {'ceiling':>8} {'spearman':>9} {'exact':>6} {'±1':>6} {'bias':>6}",
     ]
-    for d in DIMENSION_IDS:
-        m = a["dimensions"][d]
+    for d, m in a["dimensions"].items():
         ceil = c["dimensions"][d]["qwk"] if c else None
         lines.append(
             f"{d:<12} {_fmt(m['qwk']):>6} {_fmt(ceil):>8} {_fmt(m['spearman']):>9} {_fmt(m['exact'], '.2f'):>6} "
@@ -305,7 +304,7 @@ def _html(full: dict[str, Any]) -> str:
         f"<td>{_fmt(c['dimensions'][d]['qwk'] if c else None)}</td><td>{_fmt(a['dimensions'][d]['spearman'])}</td>"
         f"<td>{_fmt(a['dimensions'][d]['exact'], '.2f')}</td><td>{_fmt(a['dimensions'][d]['within_one'], '.2f')}</td>"
         f"<td>{_fmt(a['dimensions'][d]['bias'], '+.2f')}</td></tr>"
-        for d in DIMENSION_IDS
+        for d in a["dimensions"]
     )
     crit_rows = "".join(
         f"<tr><td>{k}</td><td>{_fmt(v['precision'], '.2f')}</td><td>{_fmt(v['recall'], '.2f')}</td>"
@@ -315,8 +314,8 @@ def _html(full: dict[str, Any]) -> str:
     chart = svg_bars(
         "Quadratic weighted kappa by dimension",
         {
-            "judge": {d: a["dimensions"][d]["qwk"] for d in DIMENSION_IDS},
-            **({"human ceiling": {d: c["dimensions"][d]["qwk"] for d in DIMENSION_IDS}} if c else {}),
+            "judge": {d: m["qwk"] for d, m in a["dimensions"].items()},
+            **({"human ceiling": {d: m["qwk"] for d, m in c["dimensions"].items()}} if c else {}),
         },
     )
     m = full["metamorphic"]

@@ -51,9 +51,7 @@ def invisible(text: str, rng: random.Random) -> str:
 
 def lookalike(text: str, rng: random.Random) -> str:
     """About half the letters that have a look-alike swapped for one."""
-    return "".join(
-        rng.choice(LOOKALIKES[ch]) if ch in LOOKALIKES and rng.random() < 0.5 else ch for ch in text
-    )
+    return "".join(rng.choice(LOOKALIKES[ch]) if ch in LOOKALIKES and rng.random() < 0.5 else ch for ch in text)
 
 
 def fullwidth(text: str, rng: random.Random) -> str:
@@ -63,6 +61,7 @@ def fullwidth(text: str, rng: random.Random) -> str:
 
 def math_bold(text: str, rng: random.Random) -> str:
     """Mathematical bold letters (𝐠𝐫𝐚𝐝𝐞𝐫)."""
+
     def bold(ch: str) -> str:
         if "a" <= ch <= "z":
             return chr(0x1D41A + ord(ch) - ord("a"))

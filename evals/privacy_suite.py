@@ -108,9 +108,9 @@ def report(result: PrivacyResult) -> list[str]:
 def judge_changes(scrubber: Scrubber, dataset: Path) -> tuple[int, int, int]:
     """(transcripts whose offline scores changed, criterion verdicts changed, verdicts) when every
     answer of a labelled set is scrubbed first: drug names, eponyms and roles must survive."""
-    from agents.judges import OfflineJudge
-    from agents.prompt_library import load_library
-    from agents.transcript import Role
+    from agents.domain.library import load_library
+    from agents.domain.transcript import Role
+    from agents.judging.offline import OfflineJudge
     from evals.dataset import load_dataset
 
     judge = OfflineJudge(load_library(Path(__file__).resolve().parent.parent / "prompts"))
@@ -143,8 +143,10 @@ def run_privacy_suite(args: argparse.Namespace, out: TextIO) -> int:
         out.write(line + "\n")
     if args.judged is not None:
         moved, flips, verdicts = judge_changes(Scrubber(), args.judged)
-        out.write(f"offline judge on {args.judged.name}, answers scrubbed first: {moved} transcript(s) changed score, "
-                  f"{flips}/{verdicts} criterion verdicts changed\n")
+        out.write(
+            f"offline judge on {args.judged.name}, answers scrubbed first: {moved} transcript(s) changed score, "
+            f"{flips}/{verdicts} criterion verdicts changed\n"
+        )
     if args.show_examples:
         for miss in result.misses:
             out.write(f"  missed {miss}\n")

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agents.config import Mode, Settings
-from agents.llm import CallStats, ModelGateway, ResponseCache, Role
-from agents.prompt_library import PromptLibrary
+from agents.domain.library import PromptLibrary
+from agents.models.gateway import CallStats, ModelGateway, ResponseCache, Role
 
 T = TypeVar("T")
 R = TypeVar("R")

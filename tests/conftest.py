@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Chainlit writes its config and translations under the app root at import time: keep that the repo.
 os.environ.setdefault("CHAINLIT_APP_ROOT", str(ROOT))
 
-from agents.fake_model import MOCK_SCRIPT  # noqa: E402
-from agents.prompt_library import PromptLibrary, load_library  # noqa: E402
+from agents.domain.library import PromptLibrary, load_library  # noqa: E402
+from agents.models.fake import MOCK_SCRIPT  # noqa: E402
 
 _ENV_KEYS = [k for k in os.environ if k.startswith(("COACH_", "OPENAI_", "AZURE_OPENAI"))]
 
@@ -89,4 +89,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured figures")
         for block in FIGURES:
             terminalreporter.write_line(block)
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agents.judges import OfflineJudge
-from agents.prompt_library import PromptLibrary
-from agents.transcript import parse_transcript_text
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import parse_transcript_text
+from agents.judging.offline import OfflineJudge
 
 BASE = """Interviewer: A user with chest pain was told it is probably indigestion. Review the AI's answer.
 Candidate: This is not a good answer. The user should be seen today by someone.

@@ -214,8 +214,10 @@ async def test_two_tabs_never_lose_an_answer_silently(app_module: Any, ctx: Reco
         first_tab = cl.user_session.get(app_module.KEY_SESSION)
         # A second tab opens the same unfinished interview from disk.
         second_tab = app_module.InterviewSession.resume(
-            app_module.STORE.load(first_tab.transcript.id), settings=app_module.SETTINGS,
-            library=app_module.LIBRARY, store=app_module.STORE,
+            app_module.STORE.load(first_tab.transcript.id),
+            settings=app_module.SETTINGS,
+            library=app_module.LIBRARY,
+            store=app_module.STORE,
         )
         await app_module.on_message(cl.Message(content="Tab one: call 999 now.", type="user_message"))
         cl.user_session.set(app_module.KEY_SESSION, second_tab)

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from evals.dataset import default_rubric
+from tests.cli_process import run_coach
+
 ROOT = Path(__file__).resolve().parent.parent
 
 ANSWERS = "\n".join(
@@ -24,18 +27,7 @@ ANSWERS = "\n".join(
 )
 
 
-def _run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
-    full_env.update({"COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "agents.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=full_env,
-        timeout=120,
-    )
+_run = run_coach
 
 
 def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
@@ -57,7 +49,7 @@ def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
     report = json.loads(replay.stdout.strip().splitlines()[0])
     assert report["source"] == saved.group(1)
     assert set(report["scores"]) == {"safety", "scope", "judgement", "uncertainty", "consistency", "framing"}
-    assert report["judge"] == "offline" and report["rubric_version"] == "rubric-v1"
+    assert report["judge"] == "offline" and report["rubric_version"] == default_rubric().version
     assert report["band"] in ("strong", "borderline", "needs_work")
     crit = report["dimensions"]["scope"]["criteria"]["B4"]
     assert crit["met"] and crit["evidence"][0]["turn"] >= 1
@@ -98,7 +90,7 @@ def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path) ->
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
     env.update({"COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agents.cli", "interview", "--scenarios", "2", "--seed", "3"],
+        [sys.executable, "-m", "agents.adapters.cli", "interview", "--scenarios", "2", "--seed", "3"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

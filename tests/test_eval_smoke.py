@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.cli import main
-from agents.fake_model import MockScript
-from evals.dataset import DEFAULT_DATASET
+from agents.adapters.cli import main
+from agents.models.fake import MockScript
+from evals.dataset import DEFAULT_DATASET, default_rubric
 
 SMALL = ["explicit_01", "implicit_01", "minimal_01", "injection_01", "reciter_01"]
 
@@ -39,7 +39,7 @@ def test_judge_suite_offline_prints_metrics_ceiling_and_metamorphic(
     result = json.loads((out / "results.json").read_text())
     assert result["agreement"]["n"] == 5
     assert result["metamorphic"]["by_kind"]["injection"]["pass_rate"] == 1.0
-    assert result["run"]["rubric_version"] == "rubric-v1" and result["run"]["git_commit"]
+    assert result["run"]["rubric_version"] == default_rubric().version and result["run"]["git_commit"]
     html = (out / "report.html").read_text()
     assert "<svg" in html and "Per dimension" in html and "http" not in html.split("<body>")[1][:200]
 

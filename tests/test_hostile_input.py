@@ -11,11 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import (
+    MAX_TURNS,
+    Transcript,
+    load_transcript,
+    load_transcript_bytes,
+    parse_transcript_text,
+)
 from agents.errors import TranscriptError
-from agents.judges import OfflineJudge
+from agents.judging.offline import OfflineJudge
 from agents.privacy.scrubber import Scrubber, nhs_number_valid
-from agents.prompt_library import PromptLibrary
-from agents.transcript import MAX_TURNS, Transcript, load_transcript, load_transcript_bytes, parse_transcript_text
 from evals.dataset import DEFAULT_DATASET, load_dataset
 from evals.obfuscate import TRANSFORMS, variants
 
@@ -127,7 +133,7 @@ def test_thousands_of_turns_and_empty_answers(tmp_path: Path, library: PromptLib
 
 def test_a_bad_file_touches_nothing_saved(tmp_path: Path) -> None:
     good = Transcript()
-    from agents.transcript import save_transcript
+    from agents.domain.transcript import save_transcript
 
     path = save_transcript(good, tmp_path)
     before = path.read_bytes()
@@ -178,8 +184,8 @@ def test_disguised_injections_earn_nothing_and_are_flagged(library: PromptLibrar
 def test_the_probe_fence_is_not_derived_from_what_users_see(library: PromptLibrary) -> None:
     import random
 
-    from agents.interviewer import Interviewer
-    from agents.judges import get_analyzer
+    from agents.interview.interviewer import Interviewer
+    from agents.judging.offline import get_analyzer
 
     scenario = library.scenarios[0]
     fences = set()

@@ -3,12 +3,13 @@ set by two independent human labellings. Figures are printed at the end of the t
 
 from __future__ import annotations
 
-from agents.judges import OfflineJudge
-from agents.prompt_library import PromptLibrary
-from agents.rubric import DIMENSION_IDS
+from agents.domain.library import PromptLibrary
+from agents.judging.offline import OfflineJudge
 from evals.agreement import agreement
-from evals.dataset import DEFAULT_DATASET, load_dataset
+from evals.dataset import DEFAULT_DATASET, default_rubric, load_dataset
 from tests.figures import FIGURES
+
+DIMENSION_IDS = tuple(default_rubric().dimension_ids)
 
 
 def test_offline_judge_agreement_with_labels(library: PromptLibrary) -> None:

@@ -7,10 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
+from agents.domain.library import PromptLibrary, load_library
+from agents.domain.scenarios import PROFESSIONS, TaskKind
 from agents.errors import DataError
-from agents.prompt_library import PromptLibrary, load_library
-from agents.scenarios import PROFESSIONS, TaskKind
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,7 @@ def test_every_question_and_probe_asks_one_thing(library: PromptLibrary) -> None
 
 def test_versions_are_recorded(library: PromptLibrary) -> None:
     versions = library.versions()
-    assert versions["rubric"] == "rubric-v1"
+    assert versions["rubric"] == yaml.safe_load((ROOT / "prompts/rubric/rubric.yaml").read_text())["version"]
     assert versions["scenarios"].startswith("scenarios-")
     assert "template:judge_system" in versions
 

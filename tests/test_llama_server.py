@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from agents.adapters.doctor import run_doctor
 from agents.config import load_settings
-from agents.doctor import run_doctor
-from agents.feedback import JudgeKind
-from agents.prompt_library import PromptLibrary
-from agents.session import InterviewSession, MessageStarted, Token
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, TurnKind
+from agents.domain.feedback import JudgeKind
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import InterviewConfig, TurnKind
+from agents.interview.session import InterviewSession, MessageStarted, Token
+from agents.storage.file_store import TranscriptStore
 from evals.dataset import DEFAULT_DATASET
 from tests.figures import FIGURES
 from tests.real_parts import require_real_part
@@ -181,7 +181,7 @@ def test_replay_with_the_model_judge_gives_valid_scores_for_every_file(real_mode
     env["COACH_DATA_DIR"] = str(tmp_path)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "agents.cli", "replay", *files, "--judge", "llm", "--format", "json"],
+        [sys.executable, "-m", "agents.adapters.cli", "replay", *files, "--judge", "llm", "--format", "json"],
         capture_output=True,
         text=True,
         env=env,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.judges import OfflineJudge
+from agents.domain.library import PromptLibrary
+from agents.judging.offline import OfflineJudge
 from agents.privacy.scrubber import Scrubber
-from agents.prompt_library import PromptLibrary
 from evals.filter_suite import (
     BLIND_FILTER_SET,
     DEV_FILTER_SET,

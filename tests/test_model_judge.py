@@ -10,12 +10,14 @@ import openai
 import pytest
 
 from agents.config import load_settings
-from agents.fake_model import MockScript
-from agents.feedback import JudgeKind
-from agents.llm_judge import LLMJudge, extract_json
-from agents.prompt_library import PromptLibrary
-from agents.rubric import CRITERION_IDS
-from agents.transcript import parse_transcript_text
+from agents.domain.feedback import JudgeKind
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import parse_transcript_text
+from agents.judging.model_judge import LLMJudge, extract_json
+from agents.models.fake import MockScript
+from evals.dataset import default_rubric
+
+CRITERION_IDS = tuple(default_rubric().criterion_ids)
 
 TEXT = """Interviewer: Review the AI's answer about chest pain.
 Candidate: The AI should tell them to call 999 now. This could be a heart attack.
@@ -141,10 +143,10 @@ async def test_incremental_judging_starts_in_the_background_and_merges(
     import re
     from pathlib import Path
 
-    from agents.incremental_judge import IncrementalJudge
-    from agents.session import InterviewSession
-    from agents.store import TranscriptStore
-    from agents.transcript import InterviewConfig
+    from agents.domain.transcript import InterviewConfig
+    from agents.interview.session import InterviewSession
+    from agents.judging.incremental import IncrementalJudge
+    from agents.storage.file_store import TranscriptStore
 
     monkeypatch.setenv("COACH_MODE", "mock")
 
@@ -218,8 +220,8 @@ async def test_rewrite_sits_beside_the_sentence_nearest_a_criterion_the_model_fo
 
 
 def test_first_scenario_part_begins_as_the_whole_transcript_does() -> None:
-    from agents.incremental_judge import segment
-    from agents.transcript import Role, Transcript, TurnKind
+    from agents.domain.transcript import Role, Transcript, TurnKind
+    from agents.judging.incremental import segment
 
     whole = Transcript(id="t", scenario_ids=["s1", "s2"])
     whole.add_turn(Role.INTERVIEWER, "Welcome.", TurnKind.INTRO)
@@ -245,9 +247,9 @@ async def test_a_probe_that_echoes_the_fenced_answer_is_cut_at_the_marker(
     import random
     import re
 
-    from agents.interviewer import Interviewer
-    from agents.judges import get_analyzer
-    from agents.llm import ModelGateway
+    from agents.interview.interviewer import Interviewer
+    from agents.judging.offline import get_analyzer
+    from agents.models.gateway import ModelGateway
 
     monkeypatch.setenv("COACH_MODE", "mock")
 
@@ -271,9 +273,9 @@ async def test_a_probe_that_echoes_the_fenced_answer_is_cut_at_the_marker(
 async def test_a_model_probe_never_carries_an_image_or_html(
     library: PromptLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript
 ) -> None:
-    from agents.session import InterviewSession, MessageDone
-    from agents.store import TranscriptStore
-    from agents.transcript import InterviewConfig, TurnKind
+    from agents.domain.transcript import InterviewConfig, TurnKind
+    from agents.interview.session import InterviewSession, MessageDone
+    from agents.storage.file_store import TranscriptStore
 
     monkeypatch.setenv("COACH_MODE", "mock")
     reply = "Who exactly is harmed? ![p](http://127.0.0.1:9/x.png) <img src=x>"

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from agents.adapters.doctor import diagnose, run_doctor
 from agents.config import load_settings
-from agents.doctor import diagnose, run_doctor
-from agents.feedback import JudgeKind
-from agents.prompt_library import PromptLibrary
-from agents.session import InterviewSession, MessageDone, MessageStarted, Token
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, Role
+from agents.domain.feedback import JudgeKind
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import InterviewConfig, Role
+from agents.interview.session import InterviewSession, MessageDone, MessageStarted, Token
+from agents.storage.file_store import TranscriptStore
+from evals.stub import StubConfig, StubServer
 from tests.figures import FIGURES
-from tests.openai_stub import StubConfig, StubServer
 
 FAKE_KEY = "sk-test-LEAKCHECK-0123456789abcdefXYZ"
 ANSWERS = [
@@ -148,7 +148,7 @@ async def test_no_secret_in_any_output(library: PromptLibrary, tmp_path: Path, m
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url.replace("http://", f"http://user:{FAKE_KEY}@"))
         store = TranscriptStore(tmp_path / "data")
         session, _, _ = await _interview(library, store, seed=5)
-        from agents.report import to_html, to_json_line, to_markdown
+        from agents.reporting.report import to_html, to_json_line, to_markdown
 
         assert session.feedback is not None
         outputs = [to_markdown(session.feedback), to_html(session.feedback), to_json_line(session.feedback)]

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.analyzer import Analyzer
-from agents.judges import OfflineJudge, answers_of, get_analyzer
-from agents.phrase_keys import KeyIndex, list_keys, literal_starts
-from agents.prompt_library import PromptLibrary
+from agents.domain.library import PromptLibrary
+from agents.judging.analyzer import Analyzer
+from agents.judging.offline import OfflineJudge, answers_of, get_analyzer
+from agents.judging.phrase_keys import KeyIndex, list_keys, literal_starts
 from evals.dataset import DEFAULT_DATASET, load_dataset
 
 
@@ -73,6 +73,7 @@ def test_analyses_are_the_same_with_and_without_keys(library: PromptLibrary, mon
         return out
 
     keyed = summary(judge.analyzer)
+
     class Slow(Analyzer):
         """Every rule tried on every sentence, written out apart from the fast path's skip logic,
         so a broken skip cannot be measured against itself."""

@@ -13,19 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from agents.adapters.choices import mode_line
 from agents.config import load_settings
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import Role, Transcript, TurnKind, load_transcript, parse_transcript_text
 from agents.errors import ConflictError, TranscriptError
-from agents.judges import OfflineJudge
-from agents.prompt_library import PromptLibrary
-from agents.report import details_markdown, to_markdown
+from agents.judging.offline import OfflineJudge
+from agents.reporting.report import details_markdown, to_markdown
 from agents.security.files import ensure_private_dir, tighten_tree
 from agents.security.markdown import md_escape, md_inline
 from agents.security.tokens import FileRevocations, TokenPolicy, TokenRejected
 from agents.security.urls import redact_url
 from agents.security.web import normalise_origin, parse_origins, socket_auth_problem
-from agents.store import TranscriptStore
-from agents.transcript import Role, Transcript, TurnKind, load_transcript, parse_transcript_text
-from agents.ui import mode_line
+from agents.storage.file_store import TranscriptStore
 
 SECRET_URLS = [
     "http://user:sk-test-fake-abcdefghijkl@llm.example/v1",
@@ -135,7 +135,7 @@ def test_devices_and_fifos_are_refused_without_reading(tmp_path: Path) -> None:
     # In a child with 1 GiB of address space: reading /dev/zero without a bound fails there, not here.
     child = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
-        "from pathlib import Path; from agents.transcript import load_transcript\n"
+        "from pathlib import Path; from agents.domain.transcript import load_transcript\n"
         "from agents.errors import TranscriptError\n"
         "try:\n    load_transcript(Path('/dev/zero'))\nexcept TranscriptError as e:\n    print(e)\n"
     )
@@ -187,7 +187,7 @@ def test_endpoint_urls_are_shown_without_credentials(url: str, monkeypatch: pyte
     monkeypatch.setenv("OPENAI_BASE_URL", url)
     settings = load_settings()
     shown = [str(settings.describe()), mode_line(settings), settings.shown_base_url, str(redact_url(url))]
-    from agents.llm import scrub_secrets
+    from agents.models.gateway import scrub_secrets
 
     shown.append(scrub_secrets(f"Connection error for {url}: refused", settings))
     for text in shown:
@@ -198,7 +198,7 @@ def test_endpoint_urls_are_shown_without_credentials(url: str, monkeypatch: pyte
 async def test_doctor_output_hides_credentials_in_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from agents.doctor import run_doctor
+    from agents.adapters.doctor import run_doctor
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://user:sk-test-fake-abcdefghijkl@127.0.0.1:9/v1?key=sk-zz")
     settings = load_settings()
@@ -250,5 +250,3 @@ def test_private_folders_are_tightened(tmp_path: Path) -> None:
     assert stat.S_IMODE((root / "sub").stat().st_mode) == 0o700
     assert stat.S_IMODE(f.stat().st_mode) == 0o600
     assert stat.S_IMODE(ensure_private_dir(tmp_path / "new" / "deeper").stat().st_mode) == 0o700
-
-

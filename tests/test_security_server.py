@@ -103,9 +103,7 @@ async def test_foreign_origin_socket_is_refused_and_own_origin_is_not(app: App) 
     assert own.connected
     await own.disconnect()
     # Long-polling handshakes are checked too, not only websockets.
-    status, _, _ = _request(
-        app, "GET", "/ws/socket.io/?EIO=4&transport=polling", {"Origin": "http://evil.example"}
-    )
+    status, _, _ = _request(app, "GET", "/ws/socket.io/?EIO=4&transport=polling", {"Origin": "http://evil.example"})
     assert status == 403
 
 
@@ -168,9 +166,7 @@ def test_oversized_upload_is_refused_before_it_is_read(app: App) -> None:
 
 def _login(app: App, user: str, password: str) -> str | None:
     body = urllib.parse.urlencode({"username": user, "password": password}).encode()
-    status, _, headers = _request(
-        app, "POST", "/login", {"Content-Type": "application/x-www-form-urlencoded"}, body
-    )
+    status, _, headers = _request(app, "POST", "/login", {"Content-Type": "application/x-www-form-urlencoded"}, body)
     if status != 200:
         return None
     cookie = headers.get("set-cookie") or ""

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from agents.config import load_settings
-from agents.prompt_library import PromptLibrary
-from agents.session import InterviewSession, MessageDone, Phase
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, Role, TurnKind, load_transcript
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import InterviewConfig, Role, TurnKind, load_transcript
+from agents.interview.session import InterviewSession, MessageDone, Phase
+from agents.storage.file_store import TranscriptStore
 
 
 async def _drain(events: object) -> list[MessageDone]:

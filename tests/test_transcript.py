@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.errors import TranscriptError
-from agents.transcript import (
+from agents.domain.transcript import (
     MAX_FILE_BYTES,
     Role,
     Transcript,
@@ -17,6 +16,7 @@ from agents.transcript import (
     parse_transcript_text,
     save_transcript,
 )
+from agents.errors import TranscriptError
 
 PLAIN = """Interviewer: Review this answer.
 It says to take ibuprofen.

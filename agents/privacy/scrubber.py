@@ -279,8 +279,11 @@ class Scrubber:
             found += _presidio_findings(view)
         found = [f for f in _propagate_names(view, found) if not _public(view, f)]
         found += [_address_span(view, f) for f in found if f.kind == "postcode"]
-        found += [_address_span(view, Finding(m.start(), m.end(), "address")) for m in _ZIP_AFTER_STATE.finditer(view)
-                  if _near(view, m.start(), (",",), 3)]
+        found += [
+            _address_span(view, Finding(m.start(), m.end(), "address"))
+            for m in _ZIP_AFTER_STATE.finditer(view)
+            if _near(view, m.start(), (",",), 3)
+        ]
         return _merge(found)
 
 
@@ -315,13 +318,21 @@ def _pattern_findings(view: str) -> list[Finding]:
             found.append(Finding(m.start(group), m.end(group), kind))
 
     add(_EMAIL, "email")
-    add(_SPOKEN_EMAIL, "email", check=lambda m: " at " in m.group(0).lower() or "(at)" in m.group(0).lower()
-        or "[at]" in m.group(0).lower())
+    add(
+        _SPOKEN_EMAIL,
+        "email",
+        check=lambda m: " at " in m.group(0).lower() or "(at)" in m.group(0).lower() or "[at]" in m.group(0).lower(),
+    )
     add(_SSN, "SSN", check=lambda m: "-" in m.group(0) or _near(view, m.start(), ("ssn", "social")))
     add(_RECORD, "record number", group=1)
     add(_RECORD_SHAPE, "record number", check=lambda m: not _is_code(m.group(0)))
-    add(_NHS, "NHS number", check=lambda m: nhs_number_valid("".join(m.groups()))
-        or _near(view, m.start(), ("nhs number", "nhs no", "nhs #")))
+    add(
+        _NHS,
+        "NHS number",
+        check=lambda m: (
+            nhs_number_valid("".join(m.groups())) or _near(view, m.start(), ("nhs number", "nhs no", "nhs #"))
+        ),
+    )
     add(_DOB, "date of birth", group=1)
     add(_OLD_DATE, "date")
     add(_STREET, "address")
@@ -491,8 +502,11 @@ def _medicine_context(view: str, start: int, end: int) -> bool:
     """A lone capitalised word used as a medicine: "on Coumadin", "Adderall XR 20 mg"."""
     before = view[max(0, start - 24) : start].lower()
     after = view[end : end + 16]
-    if re.search(r"\b(?:on|taking|take|takes|took|started|starting|stop|stopped|prescribed|dose of|course of|"
-                 r"switched to|tablet of|tablets of)\s+$", before):
+    if re.search(
+        r"\b(?:on|taking|take|takes|took|started|starting|stop|stopped|prescribed|dose of|course of|"
+        r"switched to|tablet of|tablets of)\s+$",
+        before,
+    ):
         return True
     return bool(re.match(r"\s*(?:XR|XL|SR|MR|ER|CR|LA|\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms|g|ml|units))\b", after))
 

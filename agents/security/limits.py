@@ -75,4 +75,3 @@ def json_depth_problem(text: str, limit: int = MAX_JSON_DEPTH) -> tuple[int, int
         elif ch in "]}":
             depth -= 1
     return None
-

@@ -114,9 +114,7 @@ class TokenPolicy:
             raise TokenRejected("this user no longer has access")
         claims = metadata or {}
         fingerprint = claims.get(CLAIM_CREDENTIAL)
-        if not isinstance(fingerprint, str) or not hmac.compare_digest(
-            fingerprint, self._fingerprint(user, password)
-        ):
+        if not isinstance(fingerprint, str) or not hmac.compare_digest(fingerprint, self._fingerprint(user, password)):
             raise TokenRejected("the password changed since this login")
         login_at = claims.get(CLAIM_LOGIN_AT)
         if not isinstance(login_at, int | float) or login_at <= self.revocations.revoked_before(user):

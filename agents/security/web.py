@@ -148,9 +148,7 @@ class RequestGuard:
     def _problem(self, scope: Scope, headers: dict[str, str]) -> str | None:
         host, _port = _split_host(headers.get("host", ""))
         if not host or not (_is_local_host(host) or host in self.settings.allowed_hosts):
-            return (
-                f"host {host or '(none)'} is not served here; set COACH_ALLOWED_ORIGINS to the address users open"
-            )
+            return f"host {host or '(none)'} is not served here; set COACH_ALLOWED_ORIGINS to the address users open"
         origin = headers.get("origin")
         if origin is None:
             return None  # not a cross-site browser request (browsers send Origin on those)

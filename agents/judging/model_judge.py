@@ -1,4 +1,4 @@
-"""The model judge: structured, validated verdicts on all 24 criteria, with a fenced transcript.
+"""The model judge: structured, validated verdicts on every rubric criterion, with a fenced transcript.
 
 Two retry loops are kept apart: transient API errors are retried inside the gateway (tenacity);
 output that is not valid JSON or not valid against the schema is re-asked here with the
@@ -21,14 +21,13 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from agents.config import Settings
+from agents.domain.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import Role, Transcript
 from agents.errors import ModelUnavailableError
-from agents.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
-from agents.judges import OfflineJudge, answers_of, assemble_feedback, verify_quotes
-from agents.llm import ModelGateway, human, system
+from agents.judging.offline import OfflineJudge, answers_of, assemble_feedback, verify_quotes
+from agents.models.gateway import ModelGateway, human, system
 from agents.privacy.scrubber import Scrubber
-from agents.prompt_library import PromptLibrary
-from agents.rubric import CRITERION_IDS
-from agents.transcript import Role, Transcript
 
 _FENCE_RE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
@@ -40,7 +39,7 @@ class JudgeOutputError(Exception):
 class ModelCriterionVerdict(BaseModel):
     """One criterion as the model judge reports it: evidence first, then reasoning, then verdict."""
 
-    id: str = Field(description="Criterion id, one of S1-S4, B1-B4, J1-J4, U1-U4, C1-C4, F1-F4.")
+    id: str = Field(description="A criterion id from the rubric, e.g. 'S1'.")
     evidence: list[EvidenceQuote] = Field(
         default_factory=list, max_length=3, description="Up to two exact quotes from candidate turns."
     )
@@ -51,11 +50,13 @@ class ModelCriterionVerdict(BaseModel):
 class ModelJudgement(BaseModel):
     """The whole structured reply: every criterion exactly once."""
 
-    criteria: list[ModelCriterionVerdict] = Field(description="All 24 criteria, each exactly once.")
+    criteria: list[ModelCriterionVerdict] = Field(description="Every criterion asked for, each exactly once.")
 
     @model_validator(mode="after")
     def _all_criteria_once(self, info: ValidationInfo) -> ModelJudgement:
-        wanted = list((info.context or {}).get("criteria", CRITERION_IDS))
+        wanted = list((info.context or {}).get("criteria", []))
+        if not wanted:
+            raise ValueError("no criteria to check the reply against")  # a caller bug, not the model's
         ids = [c.id for c in self.criteria]
         missing = [c for c in wanted if c not in ids]
         extra = sorted({c for c in ids if c not in wanted})
@@ -126,21 +127,23 @@ class LLMJudge:
         """The judge model's name."""
         return self.gateway.model_name
 
-    def messages(
-        self, transcript: Transcript, fence: str, criteria: Sequence[str] = CRITERION_IDS
-    ) -> list[BaseMessage]:
+    def messages(self, transcript: Transcript, fence: str, criteria: Sequence[str] | None = None) -> list[BaseMessage]:
         """System prompt (stable, cacheable) first; the fenced transcript last."""
         # The system prompt carries no per-run value, so providers can cache it across calls.
         if self._system is None:
             self._system = self.library.template("judge_system").render(
                 rubric_version=self.library.rubric.version,
                 criteria=self.library.criteria_brief(),
+                count=str(len(self.library.rubric.criterion_ids)),
+                decision_rules=self.library.decision_rules(),
                 schema=json.dumps(judgement_schema()),
             )
         sys_text = self._system
+        every = self.library.rubric.criterion_ids
+        criteria = every if criteria is None else criteria
         scope = (
-            "all 24 criteria"
-            if list(criteria) == list(CRITERION_IDS)
+            f"all {len(every)} criteria"
+            if list(criteria) == every
             else f"only these criteria: {', '.join(criteria)} (list exactly these, each once)"
         )
         user_text = self.library.template("judge_user").render(
@@ -151,14 +154,14 @@ class LLMJudge:
         return [system(sys_text), human(user_text)]
 
     async def verdicts(
-        self, transcript: Transcript, criteria: Sequence[str] = CRITERION_IDS
+        self, transcript: Transcript, criteria: Sequence[str] | None = None
     ) -> dict[str, CriterionResult]:
-        """Ask the model for `criteria` (all 24 by default), re-asking with the validation error
-        when the reply is unusable."""
+        """Ask the model for `criteria` (every criterion by default), re-asking with the validation
+        error when the reply is unusable."""
         # Unguessable by the candidate (a per-process secret), yet the same for every call about
         # one interview, so a provider's prompt cache can reuse the earlier calls' transcript text.
         fence = hmac.new(self._fence_secret, transcript.id.encode(), hashlib.sha256).hexdigest()[:16]
-        wanted = list(criteria)
+        wanted = list(self.library.rubric.criterion_ids if criteria is None else criteria)
         messages = self.messages(transcript, fence, wanted)
         # Cache key: the same request whatever the fence (a random token that occurs nowhere else).
         stable = [type(m)(content=str(m.content).replace(fence, "FENCE")) for m in messages]

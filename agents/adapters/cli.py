@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TextIO
 
 from agents.config import Mode, Settings, load_settings
+from agents.domain.library import PromptLibrary, load_library
+from agents.domain.scenarios import PROFESSIONS
+from agents.domain.transcript import InterviewConfig, Status, Transcript, load_transcript
 from agents.errors import CoachError, ConfigurationError, TranscriptError
-from agents.prompt_library import PromptLibrary, load_library
-from agents.report import to_json_line, to_markdown
-from agents.scenarios import PROFESSIONS
+from agents.interview.session import InterviewSession, MessageDone, MessageStarted, Notice, Token, make_judge
+from agents.reporting.report import to_json_line, to_markdown
 from agents.security.files import private_umask
-from agents.session import InterviewSession, MessageDone, MessageStarted, Notice, Token, make_judge
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, Status, Transcript, load_transcript
+from agents.storage.file_store import TranscriptStore
 
 
 def _library(settings: Settings) -> PromptLibrary:
@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_eval(args, settings, out, err))
         if args.command == "doctor":
-            from agents.doctor import run_doctor
+            from agents.adapters.doctor import run_doctor
 
             return asyncio.run(run_doctor(settings, out, timeout=args.timeout))
     except CoachError as exc:

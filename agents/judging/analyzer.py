@@ -1,4 +1,4 @@
-"""The explicitness analyzer: finds which of the 24 rubric criteria a candidate states explicitly,
+"""The explicitness analyzer: finds which of the rubric's criteria a candidate states explicitly,
 with the sentences that show it.
 
 It is the offline judge and the offline interviewer's probe chooser. All patterns come from
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from agents.domain.rubric import Direction, Rubric
 from agents.errors import DataError
-from agents.phrase_keys import DIGIT, WORD_START, KeyIndex, literal_starts
-from agents.rubric import Rubric
+from agents.judging.phrase_keys import DIGIT, WORD_START, KeyIndex, literal_starts
 from agents.security.obfuscation import (
     foreign_script_share,
     hidden_readings,
@@ -49,14 +49,6 @@ _STOPWORDS = frozenset(
     """.split()
 )
 
-# Phrase lists whose presence makes a sentence part of the answer's substance.
-_CONTENT_LISTS = (
-    "harm", "risk_word", "who", "vulnerable_group", "why_mechanism", "residual_risk", "boundary_action",
-    "defer_verb", "condition_word", "red_flag", "emergency_route", "route", "urgency", "guidance",
-    "context_detail", "tradeoff", "missing_info", "assumption", "verify", "ai_framing", "reason",
-    "recitation", "anecdote", "overconfident", "hedge", "wave_through", "back_reference", "comparison",
-    "first_person_action", "ai_subject",
-)
 
 # Criteria decided over the whole transcript rather than by a single sentence.
 TRANSCRIPT_CRITERIA = ("J1", "J4", "U4", "C1", "C2", "C3", "C4", "F2", "F3", "F4")
@@ -270,7 +262,12 @@ def _content_words(norm: str) -> list[str]:
 
 
 class Analyzer:
-    """Rule-based detector of the 24 criteria. Build once per lexicon; `analyze` is pure."""
+    """Rule-based detector of the rubric's criteria. Build once per lexicon; `analyze` is pure.
+
+    A criterion is decided by `sentence_rules` (met when one sentence matches) or, for a criterion
+    the rubric marks met-unless-violated, by `violation_rules` (met once enough substantive answers
+    are given and no sentence matches); the criteria in TRANSCRIPT_CRITERIA have logic of their own.
+    """
 
     def __init__(self, lexicon: dict[str, Any], rubric: Rubric) -> None:
         self.version = str(lexicon["version"])
@@ -293,6 +290,20 @@ class Analyzer:
         self.thresholds: dict[str, float] = {k: float(v) for k, v in (lexicon.get("thresholds") or {}).items()}
         self.sentence_rules = self._rules(lexicon.get("sentence_rules") or {}, "sentence_rules")
         self.near_rules = self._rules(lexicon.get("near_miss") or {}, "near_miss")
+        self.violation_rules = self._rules(lexicon.get("violation_rules") or {}, "violation_rules")
+        # Lists whose presence makes a sentence part of the answer's substance.
+        self.content_lists = [str(n) for n in lexicon.get("content_lists") or []]
+        for name in self.content_lists:
+            self.lex[name]  # fail early on a misspelt name
+        not_negative = [
+            c
+            for c in self.violation_rules
+            if c in rubric.criterion_ids and rubric.criterion(c).direction is not Direction.UNLESS_VIOLATED
+        ]
+        if not_negative:
+            raise DataError(
+                f"analyzer lexicon violation_rules: {not_negative} are not met-unless-violated in the rubric"
+            )
         self.probe_priority: list[str] = list(lexicon.get("probe_priority") or [])
         self.answer_rules: dict[str, tuple[re.Pattern[str], list[_Rule]]] = {}
         for crit, spec in (lexicon.get("answer_to_question") or {}).items():
@@ -303,7 +314,13 @@ class Analyzer:
         known = set(rubric.criterion_ids)
         unknown = [
             c
-            for c in [*self.sentence_rules, *self.near_rules, *self.probe_priority, *self.answer_rules]
+            for c in [
+                *self.sentence_rules,
+                *self.near_rules,
+                *self.probe_priority,
+                *self.answer_rules,
+                *self.violation_rules,
+            ]
             if c not in known
         ]
         if unknown:
@@ -456,6 +473,7 @@ class Analyzer:
                 hits[:2],
             )
         self._transcript_level(live, len(answers), findings)
+        self._unless_violated(live, findings)
         unmet = [crit for crit, finding in findings.items() if not finding.met]
         for crit in self.rubric.criterion_ids:
             findings.setdefault(crit, Finding(crit, False, "not assessed"))
@@ -482,11 +500,11 @@ class Analyzer:
         """Sentences that say something the rubric looks at. Text with none of it (residue of an
         attack, a line of markup, words in another language) neither adds substance nor dilutes
         recitation: it is read as if it were not there."""
-        names = [name for name in _CONTENT_LISTS if name in self.lex.patterns]
+        names = self.content_lists
         return [s for s in live if any(self.lex.hit(name, s.norm) for name in names)]
 
-    def _transcript_level(self, live: list[Sentence], n_answers: int, f: dict[str, Finding]) -> None:
-        live = self._content(live)
+    def _substantive(self, live: list[Sentence]) -> tuple[dict[int, list[Sentence]], list[int]]:
+        """Content sentences by answer, and the answers with enough of them to show reasoning."""
         by_answer: dict[int, list[Sentence]] = {}
         for s in live:
             by_answer.setdefault(s.answer_no, []).append(s)
@@ -497,6 +515,28 @@ class Analyzer:
             for a, ss in by_answer.items()
             if len(ss) >= min_sents and sum(len(_WORD.findall(s.norm)) for s in ss) >= min_words
         ]
+        return by_answer, substantive
+
+    def _unless_violated(self, live: list[Sentence], f: dict[str, Finding]) -> None:
+        """Criteria decided by `violation_rules`: met once the rubric's substance is there and
+        no sentence breaks them."""
+        if not self.violation_rules:
+            return
+        content = self._content(live)
+        _, substantive = self._substantive(content)
+        for crit, rules in self.violation_rules.items():
+            need = max(1, self.rubric.criterion(crit).substance)
+            breaking = [s for s in content if self._matches(rules, s.norm)]
+            if len(substantive) < need:
+                f[crit] = Finding(crit, False, f"needs {need} substantive answer(s) to judge")
+            elif breaking:
+                f[crit] = Finding(crit, False, "something said goes against it", breaking[:2])
+            else:
+                f[crit] = Finding(crit, True, "nothing said goes against it")
+
+    def _transcript_level(self, live: list[Sentence], n_answers: int, f: dict[str, Finding]) -> None:
+        live = self._content(live)
+        by_answer, substantive = self._substantive(live)
 
         def hits(name: str, pool: Iterable[Sentence] = live) -> list[Sentence]:
             return [s for s in pool if self.lex.hit(name, s.norm)]

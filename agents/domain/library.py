@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from agents.domain.rubric import Direction, Rubric, Scope
+from agents.domain.scenarios import Scenario
 from agents.errors import DataError
-from agents.rubric import DIMENSION_IDS, Rubric
-from agents.scenarios import Scenario
 
 
 class PromptTemplate(BaseModel):
@@ -69,7 +69,6 @@ class PromptLibrary(BaseModel):
         """The scrubber's list of clinical words never taken for personal data."""
         return self.root / "privacy" / "allow.yaml"
 
-
     @property
     def lexicon_version(self) -> str:
         """Version of the analyzer's patterns."""
@@ -100,6 +99,28 @@ class PromptLibrary(BaseModel):
                     text += f"\n    met: {guide[crit.id]['met']}\n    not met: {guide[crit.id]['not_met']}"
                 lines.append(text)
         return "\n".join(lines)
+
+    def decision_rules(self) -> str:
+        """How the rubric's met-unless-violated and substance-needing criteria are decided, in words."""
+        rubric = self.rubric
+        lines = []
+        negative = rubric.ids_where(direction=Direction.UNLESS_VIOLATED)
+        if negative:
+            lines.append(
+                f"Criteria met unless violated ({', '.join(negative)}) are met only when the answers give enough "
+                "substance to judge and show no violation."
+            )
+        by_need: dict[int, list[str]] = {}
+        for crit in rubric.criteria:
+            if crit.substance:
+                by_need.setdefault(crit.substance, []).append(crit.id)
+        for need, ids in sorted(by_need.items()):
+            what = "one substantive answer" if need == 1 else f"{need} substantive answers"
+            lines.append(f"{', '.join(ids)} need at least {what} (an answer of two or more full sentences).")
+        cross = rubric.ids_where(scope=Scope.INTERVIEW)
+        if cross:
+            lines.append(f"{', '.join(cross)} are judged across the answers together.")
+        return " ".join(lines)
 
     def versions(self) -> dict[str, str]:
         """All data versions, recorded with every judgement and eval run."""
@@ -165,8 +186,6 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         rubric = Rubric.model_validate(_read_yaml(rubric_path))
     except ValidationError as exc:
         raise DataError(_validation_message(rubric_path, exc)) from exc
-    if tuple(d.id for d in rubric.dimensions) != DIMENSION_IDS:
-        raise DataError(f"{rubric_path}: dimensions must be {list(DIMENSION_IDS)} in that order")
 
     scenarios: list[Scenario] = []
     digest = hashlib.sha256()
@@ -206,7 +225,7 @@ def _load_library_cached(root: Path) -> PromptLibrary:
     guide_path = root / "rubric" / "guide.yaml"
     guide = _read_yaml(guide_path) if guide_path.exists() else {}
     if guide and (not isinstance(guide, dict) or set(guide.get("criteria", {})) != set(rubric.criterion_ids)):
-        raise DataError(f"{guide_path}: needs a 'criteria' entry for each of the 24 criterion ids")
+        raise DataError(f"{guide_path}: needs a 'criteria' entry for each criterion id of the rubric, and no others")
 
     return PromptLibrary(
         root=root,

@@ -242,7 +242,7 @@ class StubProcess:
         import sys
 
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.openai_stub", json.dumps(config)],
+            [sys.executable, "-m", "evals.stub", json.dumps(config)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent),

@@ -31,7 +31,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from agents.config import Mode, Settings
 from agents.errors import ConfigurationError, ModelUnavailableError
-from agents.fake_model import FakeChatModel
+from agents.models.fake import FakeChatModel
 
 Role = Literal["interviewer", "judge", "candidate"]
 JsonMethod = Literal["json_schema", "json_object", "text"]

@@ -11,17 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from agents.domain.feedback import CriterionResult, Feedback, JudgeKind
+from agents.domain.rubric import Direction, Rubric, Scope
+from agents.domain.transcript import Role, Transcript, Turn
 from agents.errors import ModelUnavailableError
-from agents.feedback import CriterionResult, Feedback, JudgeKind
-from agents.llm_judge import JudgeOutputError, LLMJudge
-from agents.rubric import CRITERION_IDS
-from agents.transcript import Role, Transcript, Turn
-
-# Criteria that need every answer at once; judged in the final call over the whole interview.
-CROSS_ANSWER = ("C1", "C2", "C3", "C4")
-# Criteria met only if never violated: a violation in any part fails them.
-NEGATIVE = ("J4", "U4", "F4")
-PER_SEGMENT = tuple(c for c in CRITERION_IDS if c not in CROSS_ANSWER)
+from agents.judging.model_judge import JudgeOutputError, LLMJudge
 
 
 def segment(transcript: Transcript, scenario_id: str) -> Transcript:
@@ -40,16 +34,19 @@ def segment(transcript: Transcript, scenario_id: str) -> Transcript:
     return part
 
 
-def merge(parts: list[dict[str, CriterionResult]], cross: dict[str, CriterionResult]) -> dict[str, CriterionResult]:
-    """Combine per-scenario verdicts: met anywhere for ordinary criteria, never violated for the
-    negative ones, and the cross-answer criteria from the final call."""
+def merge(
+    rubric: Rubric, parts: list[dict[str, CriterionResult]], cross: dict[str, CriterionResult]
+) -> dict[str, CriterionResult]:
+    """Combine per-scenario verdicts: met anywhere for criteria met when stated, never violated for
+    those met unless violated, and the cross-answer (interview-scope) criteria from the final call."""
     merged: dict[str, CriterionResult] = dict(cross)
-    for crit in PER_SEGMENT:
+    negative = set(rubric.ids_where(direction=Direction.UNLESS_VIOLATED))
+    for crit in rubric.ids_where(scope=Scope.ANSWER):
         verdicts = [p[crit] for p in parts if crit in p]
         if not verdicts:
             merged[crit] = CriterionResult(id=crit, reasoning="no answers to judge", met=False)
             continue
-        if crit in NEGATIVE:
+        if crit in negative:
             failing = [v for v in verdicts if not v.met]
             chosen = failing[0] if failing else verdicts[0]
         else:
@@ -65,12 +62,20 @@ class IncrementalJudge:
 
     def __init__(self, judge: LLMJudge) -> None:
         self.judge = judge
+        rubric = judge.library.rubric
+        # Interview-scope criteria need every answer at once: judged in the final call.
+        self.per_segment = rubric.ids_where(scope=Scope.ANSWER)
+        self.cross_answer = rubric.ids_where(scope=Scope.INTERVIEW)
         self.tasks: dict[str, asyncio.Task[dict[str, CriterionResult]]] = {}
 
     @property
     def name(self) -> str:
         """The judge model's name."""
         return self.judge.name
+
+    async def _cross(self, transcript: Transcript) -> dict[str, CriterionResult]:
+        # A rubric with no cross-answer criteria needs no final call.
+        return await self.judge.verdicts(transcript, self.cross_answer) if self.cross_answer else {}
 
     def scenario_done(self, transcript: Transcript, scenario_id: str) -> None:
         """Judge one scenario's answers in the background; never blocks the next question."""
@@ -79,13 +84,13 @@ class IncrementalJudge:
         part = segment(transcript, scenario_id)
         if not any(t.role is Role.CANDIDATE for t in part.turns):
             return
-        self.tasks[scenario_id] = asyncio.create_task(self.judge.verdicts(part, PER_SEGMENT))
+        self.tasks[scenario_id] = asyncio.create_task(self.judge.verdicts(part, self.per_segment))
 
     async def evaluate(self, transcript: Transcript) -> Feedback:
         """Finish: judge what is left and the cross-answer criteria together, then merge."""
         for sid in transcript.scenario_ids:
             self.scenario_done(transcript, sid)
-        cross = asyncio.create_task(self.judge.verdicts(transcript, CROSS_ANSWER))
+        cross = asyncio.create_task(self._cross(transcript))
         try:
             parts = list(await asyncio.gather(*self.tasks.values()))
             cross_results = await cross
@@ -101,5 +106,5 @@ class IncrementalJudge:
                 else f"The judge model's replies could not be used ({exc})."
             )
             return self.judge.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=reason)
-        results = merge(parts, cross_results)
+        results = merge(self.judge.library.rubric, parts, cross_results)
         return self.judge.finish(transcript, results)

@@ -12,22 +12,22 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from agents.feedback import Feedback
-from agents.transcript import Transcript
+from agents.domain.feedback import Feedback
+from agents.domain.transcript import Transcript
 
 _worker_judge: object | None = None
 
 
 def _init_worker(prompts_dir: str, max_answer_chars: int | None) -> None:
     global _worker_judge
-    from agents.judges import OfflineJudge
-    from agents.prompt_library import load_library
+    from agents.domain.library import load_library
+    from agents.judging.offline import OfflineJudge
 
     _worker_judge = OfflineJudge(load_library(Path(prompts_dir)), max_answer_chars)
 
 
 def _judge_in_worker(transcript_json: str) -> str:
-    from agents.judges import OfflineJudge
+    from agents.judging.offline import OfflineJudge
 
     assert isinstance(_worker_judge, OfflineJudge)
     return _worker_judge.judge(Transcript.model_validate_json(transcript_json)).model_dump_json()

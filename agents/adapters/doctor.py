@@ -12,7 +12,7 @@ import openai
 
 from agents.config import Mode, Settings
 from agents.errors import ModelUnavailableError
-from agents.llm import ModelGateway, human, list_models, scrub_secrets, system
+from agents.models.gateway import ModelGateway, human, list_models, scrub_secrets, system
 from agents.security.urls import redact_url
 
 
@@ -131,7 +131,7 @@ async def diagnose(settings: Settings, *, timeout: float = 20.0) -> DoctorReport
             reply = await judge.complete_json(
                 [system('Reply with JSON only: {"ok": true, "word": "<any word>"}'), human("Check.")], schema, "check"
             )
-        from agents.llm_judge import extract_json
+        from agents.judging.model_judge import extract_json
 
         parsed = extract_json(reply)
         valid = isinstance(parsed, dict) and isinstance(parsed.get("ok"), bool) and "word" in parsed

@@ -12,18 +12,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from agents.config import Mode, Settings
+from agents.config import Mode, Settings, mode_line
+from agents.domain.feedback import Feedback
+from agents.domain.library import PromptLibrary
+from agents.domain.scenarios import Scenario, Setting, choose_scenarios
+from agents.domain.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
 from agents.errors import ConflictError, ModelUnavailableError
-from agents.feedback import Feedback
-from agents.interviewer import Interviewer, question_markdown
-from agents.judges import OfflineJudge, answers_of, get_analyzer
-from agents.llm import ModelGateway
-from agents.prompt_library import PromptLibrary
-from agents.scenarios import Scenario, Setting, choose_scenarios
+from agents.interview.interviewer import Interviewer, question_markdown
+from agents.judging.offline import OfflineJudge, answers_of, get_analyzer
+from agents.models.gateway import ModelGateway
 from agents.security.markdown import quote_block, without_images
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
-from agents.ui import mode_line
+from agents.storage.file_store import TranscriptStore
 
 REALISTIC_TOTAL_SECONDS = 20 * 60
 
@@ -81,11 +80,11 @@ def make_judge(
     chosen = mode or ("offline" if settings.mode is Mode.OFFLINE else "llm")
     if chosen == "offline":
         return OfflineJudge(library, settings.coach_max_answer_chars)
-    from agents.llm_judge import LLMJudge
+    from agents.judging.model_judge import LLMJudge
 
     judge = LLMJudge(settings, library)
     if incremental and settings.coach_incremental_judge:
-        from agents.incremental_judge import IncrementalJudge
+        from agents.judging.incremental import IncrementalJudge
 
         return IncrementalJudge(judge)
     return judge

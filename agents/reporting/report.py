@@ -5,16 +5,10 @@ from __future__ import annotations
 import html
 import json
 
-from agents.feedback import Feedback, JudgeKind
-from agents.rubric import DIMENSION_IDS
+from agents.domain.feedback import Feedback, JudgeKind
 from agents.security.markdown import md_inline
 
 BAND_LABEL = {"strong": "Strong", "borderline": "Borderline", "needs_work": "Needs work"}
-BAND_MEANING = {
-    "strong": "mean ≥ 3.0 with safety and scope ≥ 3",
-    "borderline": "between the two",
-    "needs_work": "mean < 1.75 or safety ≤ 1",
-}
 
 
 def judge_line(fb: Feedback) -> str:
@@ -31,11 +25,10 @@ def judge_line(fb: Feedback) -> str:
 
 
 def score_table(fb: Feedback) -> str:
-    """Markdown table of the six scores with what each is missing."""
+    """Markdown table of the dimension scores with what each is missing."""
     rows = ["| Dimension | Score | Not yet explicit |", "|---|---|---|"]
-    for d in DIMENSION_IDS:
-        r = fb.dimensions[d]
-        rows.append(f"| {r.name} | **{r.score}/4** | {', '.join(r.missing) or '—'} |")
+    for r in fb.dimensions.values():
+        rows.append(f"| {r.name} | **{r.score}/{fb.scale_max}** | {', '.join(r.missing) or '—'} |")
     return "\n".join(rows)
 
 
@@ -45,7 +38,7 @@ def summary_markdown(fb: Feedback) -> str:
     lines = [
         f"## Feedback — {BAND_LABEL[band]}",
         "",
-        f"**Band: {BAND_LABEL[band]}** ({BAND_MEANING[band]}). Mean score {sum(fb.scores.values()) / 6:.2f} / 4.",
+        f"**Band: {BAND_LABEL[band]}** ({_meaning(fb)}). Mean score {_mean(fb):.2f} / {fb.scale_max}.",
         "",
         judge_line(fb),
         "",
@@ -59,9 +52,8 @@ def summary_markdown(fb: Feedback) -> str:
 def details_markdown(fb: Feedback) -> str:
     """Per dimension: what was met with your words as evidence, what was missing, and the rewrite."""
     lines = ["## What you said, and what you left unsaid", ""]
-    for d in DIMENSION_IDS:
-        r = fb.dimensions[d]
-        lines.append(f"### {r.name} — {r.score}/4")
+    for r in fb.dimensions.values():
+        lines.append(f"### {r.name} — {r.score}/{fb.scale_max}")
         if r.suggestion:
             if r.improves:
                 lines.append(f"> Your words (turn {r.improves.turn}): “{_clip(r.improves.quote)}”")
@@ -72,7 +64,7 @@ def details_markdown(fb: Feedback) -> str:
             lines.append("")
         for c in r.criteria:
             mark = "**Met**" if c.met else "*Not yet*"
-            lines.append(f"- {mark} · **{c.id}** {_criterion_text(c.id)} — {md_inline(c.reasoning)}")
+            lines.append(f"- {mark} · **{c.id}** {f'({c.name})' if c.name else ''} — {md_inline(c.reasoning)}")
             for ev in c.evidence:
                 lines.append(f"    - turn {ev.turn}: “{_clip(ev.quote)}”")
         lines.append("")
@@ -80,36 +72,12 @@ def details_markdown(fb: Feedback) -> str:
     return "\n".join(lines)
 
 
-_CRITERION_NAMES = {
-    "S1": "specific harm",
-    "S2": "who is harmed",
-    "S3": "why unsafe",
-    "S4": "residual risk",
-    "B1": "what the AI must not do",
-    "B2": "when to defer",
-    "B3": "escalation triggers",
-    "B4": "route and urgency",
-    "J1": "guidance as reference",
-    "J2": "adapts to context",
-    "J3": "weighs a trade-off",
-    "J4": "own reasoning",
-    "U1": "missing information",
-    "U2": "conditional assumption",
-    "U3": "verify first",
-    "U4": "no overconfidence",
-    "C1": "same safety threshold",
-    "C2": "explains priority changes",
-    "C3": "no contradiction",
-    "C4": "builds on earlier answers",
-    "F1": "framed as AI behaviour",
-    "F2": "structured",
-    "F3": "rationale for each point",
-    "F4": "no anecdote",
-}
+def _mean(fb: Feedback) -> float:
+    return sum(fb.scores.values()) / max(1, len(fb.scores))
 
 
-def _criterion_text(crit: str) -> str:
-    return f"({_CRITERION_NAMES[crit]})" if crit in _CRITERION_NAMES else ""
+def _meaning(fb: Feedback) -> str:
+    return fb.band_meaning or "see the rubric's band rules"
 
 
 def to_markdown(fb: Feedback) -> str:
@@ -152,24 +120,21 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
     e = html.escape
     band = fb.band.value
     rows = []
-    for d in DIMENSION_IDS:
-        r = fb.dimensions[d]
-        width = 30 * r.score
+    for r in fb.dimensions.values():
+        width = round(120 * r.score / max(1, fb.scale_max))
         rows.append(
             f"<tr><td>{e(r.name)}</td><td><div class='bar'><span class='fill' style='width:{width}px'></span>"
-            f"<b>{r.score}/4</b></div></td><td>{e(', '.join(r.missing) or '—')}</td></tr>"
+            f"<b>{r.score}/{fb.scale_max}</b></div></td><td>{e(', '.join(r.missing) or '—')}</td></tr>"
         )
     sections = []
-    for d in DIMENSION_IDS:
-        r = fb.dimensions[d]
+    for r in fb.dimensions.values():
         items = []
         for c in r.criteria:
             quotes = "".join(f"<blockquote>turn {q.turn}: {e(q.quote)}</blockquote>" for q in c.evidence)
             cls = "met" if c.met else "unmet"
             label = "Met" if c.met else "Not yet"
-            items.append(
-                f"<li class='{cls}'>{label} · <b>{c.id}</b> {e(_criterion_text(c.id))} — {e(c.reasoning)}{quotes}</li>"
-            )
+            name = e(f"({c.name})" if c.name else "")
+            items.append(f"<li class='{cls}'>{label} · <b>{c.id}</b> {name} — {e(c.reasoning)}{quotes}</li>")
         suggestion = ""
         if r.suggestion:
             near = (
@@ -178,7 +143,7 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
                 else ""
             )
             suggestion = f"<div class='suggest'><b>Say it explicitly:</b> {e(r.suggestion)}{near}</div>"
-        sections.append(f"<h2>{e(r.name)} — {r.score}/4</h2><ul>{''.join(items)}</ul>{suggestion}")
+        sections.append(f"<h2>{e(r.name)} — {r.score}/{fb.scale_max}</h2><ul>{''.join(items)}</ul>{suggestion}")
     notes = "".join(f"<p class='note'>{e(n)}</p>" for n in fb.notes)
     judge = e(judge_line(fb).replace("**", "").replace("`", ""))
     return (
@@ -186,38 +151,38 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{e(transcript_title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{e(transcript_title)}</h1>"
-        f"<p><span class='band {band}'>{BAND_LABEL[band]}</span> mean {sum(fb.scores.values()) / 6:.2f}/4 "
-        f"({e(BAND_MEANING[band])})</p><p>{judge}</p>{notes}"
-        f"{radar_svg(fb.scores)}"
+        f"<p><span class='band {band}'>{BAND_LABEL[band]}</span> mean {_mean(fb):.2f}/{fb.scale_max} "
+        f"({e(_meaning(fb))})</p><p>{judge}</p>{notes}"
+        f"{radar_svg(fb.scores, fb.scale_max)}"
         f"<table><tr><th>Dimension</th><th>Score</th><th>Missing</th></tr>{''.join(rows)}</table>"
         f"{''.join(sections)}<p class='note'>Rubric {e(fb.rubric_version)}. Practice feedback, not clinical advice.</p>"
         "</body></html>"
     )
 
 
-def radar_svg(scores: dict[str, int], size: int = 320) -> str:
-    """An inline SVG radar of the six scores with the strong-band line at 3."""
+def radar_svg(scores: dict[str, int], scale_max: int = 4, size: int = 320) -> str:
+    """An inline SVG radar of the dimension scores, with a dashed line at three quarters of the scale."""
     import math
 
+    dims = list(scores)
+    n, top = max(3, len(dims)), max(1, scale_max)
     c = size / 2
     radius = size / 2 - 50
 
     def point(i: int, value: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * i / len(DIMENSION_IDS)
-        return c + radius * value / 4 * math.cos(angle), c + radius * value / 4 * math.sin(angle)
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        return c + radius * value / top * math.cos(angle), c + radius * value / top * math.sin(angle)
 
     def poly(values: list[float], style: str) -> str:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in enumerate(values)))
         return f"<polygon points='{pts}' {style}/>"
 
-    grid = "".join(poly([lvl] * 6, "fill='none' stroke='#e5e7eb'") for lvl in (1, 2, 4))
-    strong = poly([3] * 6, "fill='none' stroke='#16a34a' stroke-dasharray='4 3'")
-    you = poly(
-        [float(scores[d]) for d in DIMENSION_IDS], "fill='rgba(37,99,235,.25)' stroke='#2563eb' stroke-width='2'"
-    )
+    grid = "".join(poly([lvl * top / 4] * len(dims), "fill='none' stroke='#e5e7eb'") for lvl in (1, 2, 4))
+    strong = poly([0.75 * top] * len(dims), "fill='none' stroke='#16a34a' stroke-dasharray='4 3'")
+    you = poly([float(scores[d]) for d in dims], "fill='rgba(37,99,235,.25)' stroke='#2563eb' stroke-width='2'")
     labels = []
-    for i, d in enumerate(DIMENSION_IDS):
-        x, y = point(i, 4.9)
+    for i, d in enumerate(dims):
+        x, y = point(i, 1.2 * top)
         labels.append(f"<text x='{x:.0f}' y='{y:.0f}' font-size='12' text-anchor='middle'>{d} {scores[d]}</text>")
     return (
         f"<svg role='img' aria-label='Scores by dimension' width='{size}' height='{size}' viewBox='0 0 {size} {size}'>"

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agents.rubric import DIMENSION_IDS, Band
-from agents.transcript import utc_now
+from agents.domain.rubric import Band
+from agents.domain.transcript import utc_now
 
 
 class JudgeKind(StrEnum):
@@ -36,6 +36,7 @@ class CriterionResult(BaseModel):
     """The verdict on one criterion."""
 
     id: str = Field(description="Criterion id, e.g. 'B4'.")
+    name: str = Field(default="", description="The criterion's short name in the rubric.")
     evidence: list[EvidenceQuote] = Field(default_factory=list, description="Quotes that show the criterion.")
     reasoning: str = Field(description="Why the criterion is or is not met explicitly.")
     met: bool = Field(description="True only when the candidate states it clearly and explicitly.")
@@ -46,13 +47,13 @@ class DimensionResult(BaseModel):
 
     id: str = Field(description="Dimension id.")
     name: str = Field(description="Dimension name for people.")
-    criteria: list[CriterionResult] = Field(description="The four criteria, in rubric order.")
+    criteria: list[CriterionResult] = Field(description="The dimension's criteria, in rubric order.")
     missing: list[str] = Field(default_factory=list, description="Ids of criteria not met explicitly.")
     suggestion: str | None = Field(default=None, description="One concrete 'say it explicitly' rewrite.")
     improves: EvidenceQuote | None = Field(
         default=None, description="The candidate's sentence the suggestion would improve, if one is close."
     )
-    score: int = Field(ge=0, le=4, description="Number of criteria met (0-4).")
+    score: int = Field(ge=0, description="Criteria met, on the rubric's scale (0-4 in rubric v1).")
 
 
 class Feedback(BaseModel):
@@ -68,6 +69,8 @@ class Feedback(BaseModel):
     dimensions: dict[str, DimensionResult]
     scores: dict[str, int]
     band: Band
+    band_meaning: str = Field(default="", description="The band rule that gave this band, in words.")
+    scale_max: int = Field(default=4, description="The highest score a dimension can have.")
     flags: list[str] = Field(default_factory=list, description="e.g. 'injection' when grader-directed text was found.")
     notes: list[str] = Field(default_factory=list)
     scenario_coverage: dict[str, list[str]] = Field(
@@ -83,7 +86,7 @@ class Feedback(BaseModel):
             "judge": self.judge,
             "judge_kind": self.judge_kind.value,
             "fallback_reason": self.fallback_reason,
-            "scores": {d: self.scores[d] for d in DIMENSION_IDS},
+            "scores": dict(self.scores),
             "band": self.band.value,
             "dimensions": {
                 d: {

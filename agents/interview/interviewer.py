@@ -15,12 +15,13 @@ from collections.abc import AsyncIterator, Sequence
 
 from langchain_core.messages import BaseMessage
 
-from agents.analyzer import Analyzer, normalise
+from agents.domain.library import PromptLibrary
+from agents.domain.rubric import Scope
+from agents.domain.scenarios import Scenario, TaskKind
 from agents.errors import ModelUnavailableError
-from agents.llm import ModelGateway, human, system
+from agents.judging.analyzer import Analyzer, normalise
+from agents.models.gateway import ModelGateway, human, system
 from agents.privacy.scrubber import Scrubber
-from agents.prompt_library import PromptLibrary
-from agents.scenarios import Scenario, TaskKind
 
 SETTING_NAMES = {"uk": "UK (NHS)", "us": "US"}
 SETTING_TERMS = {
@@ -80,11 +81,14 @@ class ProbePolicy:
                 if any(cue.lower() in said for cue in risk.cues if len(cue) > 3):
                     covered.add(risk.criterion)
         # Cross-answer criteria (consistency) are for the consistency question, not a probe.
-        return [
-            c
-            for c in self.analyzer.probe_priority
-            if not c.startswith("C") and not analysis.findings[c].met and c not in covered
+        rubric = self.analyzer.rubric
+        per_answer = set(rubric.ids_where(scope=Scope.ANSWER))
+        # The lexicon's priority first; criteria it does not rank (a newly added one) after, in rubric order.
+        order = [
+            *self.analyzer.probe_priority,
+            *(c for c in rubric.criterion_ids if c not in self.analyzer.probe_priority),
         ]
+        return [c for c in order if c in per_answer and not analysis.findings[c].met and c not in covered]
 
     def choose(
         self, answers: Sequence[tuple[int, str, str, str]], already: Sequence[str], scenario: Scenario | None = None

@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from agents.analyzer import Analysis, Analyzer, normalise
-from agents.feedback import CriterionResult, DimensionResult, EvidenceQuote, Feedback, JudgeKind
-from agents.prompt_library import PromptLibrary, load_library
-from agents.rubric import compute_band
-from agents.transcript import Role, Transcript
+from agents.domain.feedback import CriterionResult, DimensionResult, EvidenceQuote, Feedback, JudgeKind
+from agents.domain.library import PromptLibrary, load_library
+from agents.domain.transcript import Role, Transcript
+from agents.judging.analyzer import Analysis, Analyzer, normalise
 
 _SPACE = re.compile(r"\s+")
 
@@ -82,12 +81,12 @@ def assemble_feedback(
     rubric = library.rubric
     dimensions: dict[str, DimensionResult] = {}
     for dim in rubric.dimensions:
-        crits = [results[c.id] for c in dim.criteria]
+        crits = [results[c.id].model_copy(update={"name": c.name}) for c in dim.criteria]
         missing = [c.id for c in crits if not c.met]
-        score = 4 - len(missing)
+        score = rubric.score(dim, len(crits) - len(missing))
         suggestion = None
         improves = None
-        if missing and score <= 3:
+        if missing:
             target = _first_by_priority(missing, analysis)
             suggestion = rubric.criterion(target).suggestion
             near = analysis.near_miss(target)
@@ -103,6 +102,7 @@ def assemble_feedback(
             score=score,
         )
     scores = {d: r.score for d, r in dimensions.items()}
+    band = rubric.band(scores)
     flags = list(analysis.flags)
     all_notes = list(notes)
     if "injection" in flags:
@@ -119,7 +119,9 @@ def assemble_feedback(
         fallback_reason=fallback_reason,
         dimensions=dimensions,
         scores=scores,
-        band=compute_band(scores),
+        band=band,
+        band_meaning=next(r.describe() for r in rubric.bands if r.band is band),
+        scale_max=rubric.scale.max,
         flags=flags,
         notes=all_notes,
         scenario_coverage=scenario_coverage(transcript, library),

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agents.domain.feedback import Feedback
+from agents.domain.transcript import Transcript, load_transcript, save_transcript
 from agents.errors import ConflictError, TranscriptError
-from agents.feedback import Feedback
 from agents.security.files import atomic_write, ensure_private_dir
-from agents.transcript import Transcript, load_transcript, save_transcript
 
 _REVISION = re.compile(rb'"revision"\s*:\s*(\d+)')
 

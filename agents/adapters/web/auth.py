@@ -11,7 +11,7 @@ from typing import Any
 from agents.config import Settings
 from agents.errors import ConfigurationError
 
-SCHEMA = Path(__file__).with_name("sql") / "chainlit_sqlite.sql"
+SCHEMA = Path(__file__).resolve().parents[2] / "storage" / "sql" / "chainlit_sqlite.sql"
 
 
 def auth_users(settings: Settings) -> dict[str, str]:

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from agents.config import Mode, Settings
-from agents.feedback import Feedback
-from agents.rubric import DIMENSION_IDS
-from agents.scenarios import PROFESSIONS
-from agents.store import TranscriptStore
-from agents.transcript import InterviewConfig, Status, Transcript, utc_now
+from agents.config import Settings, mode_line
+from agents.domain.scenarios import PROFESSIONS
+from agents.domain.transcript import InterviewConfig, Status, Transcript, utc_now
+from agents.storage.file_store import TranscriptStore
 
 PROFESSION_LABELS = {
     "doctor": "Doctor / GP",
@@ -30,23 +28,6 @@ SETTING_LABELS = {"uk": "UK (NHS)", "us": "US"}
 RESUME_WINDOW = timedelta(days=7)
 
 _QUICK = re.compile(r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$", re.I)
-
-
-def mode_line(settings: Settings) -> str:
-    """Which mode the app is in and how to switch, in one short paragraph."""
-    if settings.mode is Mode.OFFLINE:
-        return (
-            "**Offline mode (rule-based).** No model is used: questions come from the scenario bank and the "
-            "judge is rule-based — it checks explicit wording, not clinical depth. To use a model, set "
-            "`OPENAI_API_KEY` (and `OPENAI_BASE_URL` for Azure, Ollama, vLLM, llama.cpp or LM Studio) and restart."
-        )
-    if settings.mode is Mode.MOCK:
-        return "**Mock mode.** A scripted test model answers; for development only."
-    return (
-        f"**Model mode.** Interviewer `{settings.interviewer_model}`, judge `{settings.judge_model}` "
-        f"at {settings.shown_base_url}. Unset `OPENAI_API_KEY` and `OPENAI_BASE_URL` "
-        "for offline mode."
-    )
 
 
 def profile_description(settings: Settings, timing: str) -> str:
@@ -152,35 +133,6 @@ def parse_start_command(text: str) -> dict[str, Any] | None:
         low, high, _ = _RANGES["scenarios"]
         choices["scenarios"] = max(low, min(high, int(n.group(1))))
     return choices
-
-
-def scores_figure(feedback: Feedback) -> Any:
-    """Bar chart (a plotly Figure) of the six scores with the strong-band line at 3."""
-    import plotly.graph_objects as go
-
-    names = [feedback.dimensions[d].name for d in DIMENSION_IDS]
-    values = [feedback.scores[d] for d in DIMENSION_IDS]
-    colours = ["#16a34a" if v >= 3 else "#f59e0b" if v == 2 else "#dc2626" for v in values]
-    fig = go.Figure(
-        go.Bar(
-            x=values,
-            y=names,
-            orientation="h",
-            marker_color=colours,
-            text=[f"{v}/4" for v in values],
-            textposition="outside",
-            hovertemplate="%{y}: %{x}/4<extra></extra>",
-        )
-    )
-    fig.add_vline(x=3, line_dash="dash", line_color="#16a34a", annotation_text="strong ≥ 3", annotation_position="top")
-    fig.update_layout(
-        title=f"Band: {feedback.band.value.replace('_', ' ')}",
-        xaxis={"range": [0, 4.6], "dtick": 1, "title": "criteria met (0–4)"},
-        yaxis={"autorange": "reversed"},
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        height=340,
-    )
-    return fig
 
 
 def resumable(store: TranscriptStore, owner: str | None) -> Transcript | None:

@@ -10,6 +10,7 @@ With neither, it answers with a fixed, harmless default so that a mock-mode app 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -20,8 +21,6 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
-
-from agents.rubric import CRITERION_IDS
 
 Handler = Callable[[list[BaseMessage]], str]
 Reply = str | BaseException
@@ -73,17 +72,34 @@ class MockScript:
             return reply
         if handler is not None:
             return handler(list(messages))
-        return default_reply(role)
+        return default_reply(role, messages)
 
 
 MOCK_SCRIPT = MockScript()
 
 
-def default_reply(role: str) -> str:
-    """What an unscripted mock says: a neutral question, or a valid all-false judgement."""
+_ONLY = re.compile(r"only these criteria: ([^()\n]+?) \(")
+_LISTED = re.compile(r"^- (\S+) \(", re.M)
+
+
+def requested_criteria(messages: Sequence[BaseMessage]) -> list[str]:
+    """The criterion ids a judge prompt asks for: those named in the request, else every one the
+    system prompt lists (so the mock follows whatever rubric is loaded)."""
+    text = [str(m.content) for m in messages]
+    for part in reversed(text):
+        only = _ONLY.search(part)
+        if only:
+            return [c.strip() for c in only.group(1).split(",") if c.strip()]
+    return _LISTED.findall(text[0]) if text else []
+
+
+def default_reply(role: str, messages: Sequence[BaseMessage] = ()) -> str:
+    """What an unscripted mock says: a neutral question, or a valid all-false judgement of the
+    criteria the prompt asks for."""
     if role == "judge":
+        wanted = requested_criteria(messages)
         return json.dumps(
-            {"criteria": [{"id": c, "evidence": [], "reasoning": "mock judge", "met": False} for c in CRITERION_IDS]}
+            {"criteria": [{"id": c, "evidence": [], "reasoning": "mock judge", "met": False} for c in wanted]}
         )
     if role == "candidate":
         return "The AI should not diagnose; it should tell the user to call 999 now if the pain spreads to the arm."

@@ -1,0 +1,224 @@
+"""The rubric is data: a seventh dimension written only in a prompts folder runs through an
+interview, a replay, the reports, the model judge and the judge eval, with no code change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agents.config import load_settings
+from agents.domain.library import PromptLibrary, load_library
+from agents.domain.rubric import Band, Direction, Rubric, Scope
+from agents.domain.transcript import InterviewConfig, Role, Transcript, TurnKind
+from agents.interview.session import InterviewSession, MessageDone
+from agents.judging.model_judge import LLMJudge
+from agents.judging.offline import OfflineJudge
+from agents.reporting.report import to_html, to_markdown
+from agents.storage.file_store import TranscriptStore
+from tests.cli_process import run_coach
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EQUITY = {
+    "id": "equity",
+    "name": "Equity and access",
+    "criteria": [
+        # Only ids, names and texts: every other field takes its default.
+        {"id": "E1", "name": "who the answer fails", "text": "Names a group the AI answer could fail."},
+        {
+            "id": "E2",
+            "text": "Does not put risk down to a group by stereotype.",
+            "direction": "unless_violated",
+            "substance": 1,
+        },
+    ],
+}
+GROUP_SENTENCE = "A user with limited English could miss the warning entirely, so the AI should offer an interpreter."
+ANSWERS = [
+    "I'd get them seen quickly.",
+    "The AI should not diagnose. It should tell the user to call 999 now if the pain spreads to the arm, "
+    "because this could be a heart attack and waiting delays care.",
+    "The AI should first ask about kidney function before saying anything about doses, because the dose depends on it.",
+    "As I said earlier, red flags mean 999 in both cases, because the same threshold applies.",
+    "Nothing to add.",
+    "Nothing to add.",
+]
+
+
+def _seventh_dimension(tmp_path: Path) -> Path:
+    """A copy of the project's prompts with an equity dimension added, in data only."""
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    rubric_path = prompts / "rubric" / "rubric.yaml"
+    rubric = yaml.safe_load(rubric_path.read_text())
+    rubric["version"] = "rubric-equity-test"
+    rubric["dimensions"].append(EQUITY)
+    rubric_path.write_text(yaml.safe_dump(rubric, sort_keys=False))
+    guide_path = prompts / "rubric" / "guide.yaml"
+    guide = yaml.safe_load(guide_path.read_text())
+    guide["criteria"]["E1"] = {"met": "names a group the answer fails", "not_met": "no group named"}
+    guide["criteria"]["E2"] = {"met": "no stereotype", "not_met": "risk put down to a group as such"}
+    guide_path.write_text(yaml.safe_dump(guide, sort_keys=False))
+    lexicon_path = prompts / "analyzer" / "lexicon.yaml"
+    lexicon = yaml.safe_load(lexicon_path.read_text())
+    lexicon["lexicons"]["equity_group"] = ["limited english", "learning disability", "darker skin", "low literacy"]
+    lexicon["lexicons"]["stereotype"] = ["those people always", "people like that never"]
+    lexicon["sentence_rules"]["E1"] = [["equity_group"]]
+    lexicon["violation_rules"] = {"E2": [["stereotype"]]}
+    lexicon["content_lists"] += ["equity_group", "stereotype"]
+    lexicon_path.write_text(yaml.safe_dump(lexicon, sort_keys=False, allow_unicode=True))
+    return prompts
+
+
+@pytest.fixture
+def equity_library(tmp_path: Path) -> PromptLibrary:
+    return load_library(_seventh_dimension(tmp_path))
+
+
+async def _interview(library: PromptLibrary, tmp_path: Path, answers: list[str]) -> InterviewSession:
+    settings = load_settings(coach_prompts_dir=library.root, coach_data_dir=tmp_path / "data")
+    config = InterviewConfig(scenario_count=2, max_probes=1, seed=3)
+    store = TranscriptStore(tmp_path / "data")
+    session = InterviewSession.new(config, settings=settings, library=library, store=store)
+    async for _ in session.start():
+        pass
+    for text in answers:
+        if session.finished:
+            break
+        async for ev in session.respond(text):
+            assert not isinstance(ev, MessageDone) or ev.turn.text
+    return session
+
+
+def test_a_dimension_written_with_ids_names_and_texts_alone_loads(equity_library: PromptLibrary) -> None:
+    rubric = equity_library.rubric
+    assert rubric.dimension_ids[-1] == "equity" and rubric.dimension("equity").prefix == "E"
+    e1, e2 = rubric.dimension("equity").criteria
+    assert (e1.scope, e1.direction, e1.probe, e1.suggestion) == (
+        Scope.ANSWER,
+        Direction.STATED,
+        "Could you say that explicitly: names a group the AI answer could fail?",
+        "Say it explicitly: names a group the AI answer could fail.",
+    )
+    assert e2.direction is Direction.UNLESS_VIOLATED and e2.name == "Does not put risk down to a group by stereotype"
+    assert len(rubric.criterion_ids) == 26
+    # A dimension with two criteria is scored on the same 0-4 scale as the others.
+    assert rubric.score(rubric.dimension("equity"), 1) == 2
+
+
+async def test_an_interview_replay_and_report_carry_the_new_dimension(
+    equity_library: PromptLibrary, tmp_path: Path
+) -> None:
+    with_group = [*ANSWERS]
+    with_group[1] = with_group[1] + " " + GROUP_SENTENCE
+    session = await _interview(equity_library, tmp_path / "a", with_group)
+    assert session.finished
+    feedback = await session.evaluate()
+    assert list(feedback.scores) == equity_library.rubric.dimension_ids
+    equity = feedback.dimensions["equity"]
+    assert [c.id for c in equity.criteria] == ["E1", "E2"]
+    assert equity.criteria[0].met and GROUP_SENTENCE in equity.criteria[0].evidence[0].quote
+    assert feedback.rubric_version == "rubric-equity-test"
+    assert feedback.prompt_versions["rubric"] == "rubric-equity-test"
+
+    # The same interview without the sentence: E1 is not met, so the one sentence raised it.
+    plain = await _interview(equity_library, tmp_path / "b", ANSWERS)
+    without = await plain.evaluate()
+    assert not without.dimensions["equity"].criteria[0].met
+    assert feedback.scores["equity"] > without.scores["equity"]
+    assert {d: s for d, s in feedback.scores.items() if d != "equity"} == {
+        d: s for d, s in without.scores.items() if d != "equity"
+    }
+    assert "E1" in without.dimensions["equity"].missing and without.dimensions["equity"].suggestion
+
+    markdown = to_markdown(feedback)
+    assert "### Equity and access — " in markdown and "(who the answer fails)" in markdown
+    page = to_html(feedback)
+    assert "Equity and access" in page and ">equity " in page  # a seventh spoke on the radar
+
+    # Replay of the saved transcript through the command line, with the same prompts folder.
+    saved = tmp_path / "a" / "data" / "transcripts" / f"{session.transcript.id}.json"
+    replay = _coach(["replay", str(saved), "--format", "json"], tmp_path, equity_library.root)
+    assert replay.returncode == 0, replay.stderr
+    report = json.loads(replay.stdout.strip().splitlines()[0])
+    assert report["scores"]["equity"] == feedback.scores["equity"]
+    assert report["dimensions"]["equity"]["criteria"]["E1"]["met"] is True
+
+
+def test_met_unless_violated_needs_substance_and_fails_on_a_violation(equity_library: PromptLibrary) -> None:
+    judge = OfflineJudge(equity_library)
+    substantive = (
+        "The AI should not diagnose, because this could be a heart attack. "
+        "It should tell the user to call 999 now, because waiting delays care for this user."
+    )
+    met = judge.judge(_transcript(substantive)).dimensions["equity"].criteria[1]
+    broken = judge.judge(_transcript(substantive + " Those people always ignore advice.")).dimensions["equity"]
+    thin = judge.judge(_transcript("Call 999.")).dimensions["equity"].criteria[1]
+    assert met.met and not broken.criteria[1].met and not thin.met
+    assert "Those people always" in broken.criteria[1].evidence[0].quote
+
+
+async def test_the_model_judge_asks_for_and_scores_every_loaded_criterion(
+    equity_library: PromptLibrary, tmp_path: Path
+) -> None:
+    settings = load_settings(coach_mode="mock", coach_prompts_dir=equity_library.root)
+    judge = LLMJudge(settings, equity_library)
+    feedback = await judge.evaluate(_transcript("The AI should tell them to call 999 now. " + GROUP_SENTENCE))
+    assert feedback.judge_kind.value == "model", feedback.fallback_reason
+    assert "equity" in feedback.scores and len([c for d in feedback.dimensions.values() for c in d.criteria]) == 26
+    system = judge.messages(_transcript("x"), "f" * 16)[0].content
+    assert "- E1 (equity): Names a group" in str(system) and "every one of the 26 criteria" in str(system)
+    assert "E2" in str(system).split("met unless violated")[1].split(")")[0]
+
+
+def test_band_rules_come_from_the_rubric(tmp_path: Path) -> None:
+    prompts = _seventh_dimension(tmp_path)
+    rubric_path = prompts / "rubric" / "rubric.yaml"
+    data = yaml.safe_load(rubric_path.read_text())
+    data["bands"] = [{"band": "strong", "all": {"at_least": {"equity": 4}}}, {"band": "needs_work"}]
+    rubric = Rubric.model_validate(data)
+    low = dict.fromkeys(rubric.dimension_ids, 0)
+    assert rubric.band({**low, "equity": 4}) is Band.STRONG
+    assert rubric.band({**dict.fromkeys(rubric.dimension_ids, 4), "equity": 3}) is Band.NEEDS_WORK
+    data["bands"] = [{"band": "strong", "all": {"at_least": {"kindness": 4}}}, {"band": "needs_work"}]
+    with pytest.raises(ValueError, match="unknown dimensions \\['kindness'\\]"):
+        Rubric.model_validate(data)
+
+
+def test_the_judge_eval_measures_the_new_dimension(equity_library: PromptLibrary, tmp_path: Path) -> None:
+    dataset = tmp_path / "equity_set"
+    dataset.mkdir()
+    rows = []
+    for i, text in enumerate([ANSWERS[1] + " " + GROUP_SENTENCE, ANSWERS[1], ANSWERS[2] + " " + GROUP_SENTENCE]):
+        labels = dict.fromkeys(equity_library.rubric.criterion_ids, 0)
+        labels["E1"] = int("limited English" in text)
+        rows.append({"id": f"e{i}", "transcript": f"Interviewer: What should the AI do?\n\nCandidate: {text}"})
+        rows[-1]["labels"] = labels
+    (dataset / "labels.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "eval"
+    run = _coach(
+        ["eval", "judge", "--dataset", str(dataset), "--no-metamorphic", "--quiet", "--out", str(out)],
+        tmp_path,
+        equity_library.root,
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    result: dict[str, Any] = json.loads((out / "results.json").read_text())
+    assert result["agreement"]["criteria"]["E1"]["recall"] == 1.0
+    assert "equity" in result["agreement"]["dimensions"] and "equity" in run.stdout
+
+
+def _transcript(answer: str) -> Transcript:
+    t = Transcript()
+    t.add_turn(Role.INTERVIEWER, "What should the AI do here?", TurnKind.QUESTION)
+    t.add_turn(Role.CANDIDATE, answer, TurnKind.ANSWER)
+    return t
+
+
+def _coach(args: list[str], tmp_path: Path, prompts: Path) -> subprocess.CompletedProcess[str]:
+    return run_coach(args, tmp_path, COACH_DATA_DIR=str(tmp_path / "cli-data"), COACH_PROMPTS_DIR=str(prompts))
