@@ -1,7 +1,8 @@
-"""Chainlit adapter: wires browser events to the interview engine in `agents/`.
+"""Chainlit adapter: browser events to the interview service (`agents/interview/service.py`) and its
+events back to Chainlit messages, steps, actions and elements.
 
-Every decision (what to ask, whether to probe, scoring) is made by the engine; this file only
-turns engine events into Chainlit messages and Chainlit events into engine calls.
+Nothing here decides what happens in an interview. `create_app(settings)` builds the service and
+registers the handlers; Chainlit imports this file, which creates the one app of the process.
 """
 
 from __future__ import annotations
@@ -11,41 +12,33 @@ import os
 import secrets
 import threading
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import chainlit as cl
 from chainlit.input_widget import Select, Slider
 from chainlit.types import ThreadDict
 
-from agents.adapters.choices import (
-    PROFESSION_LABELS,
-    QUICK_STARTS,
-    SETTING_LABELS,
-    SettingsProblem,
-    config_from_choices,
-    parse_start_command,
-    profile_description,
-    resumable,
-)
-from agents.adapters.doctor import DoctorReport, diagnose
 from agents.adapters.web.auth import auth_users, ensure_auth_secret, make_data_layer
 from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
 from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
-from agents.domain.library import PromptLibrary, load_library
-from agents.domain.transcript import Transcript, TurnKind, load_transcript
-from agents.errors import CoachError, ConflictError, TranscriptError
-from agents.interview.session import (
-    Event,
-    InterviewSession,
+from agents.domain.library import load_library
+from agents.domain.transcript import Transcript
+from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
+from agents.interview.service import (
+    Conversation,
+    FeedbackReady,
+    InterviewService,
+    JudgingStarted,
     MessageDone,
     MessageStarted,
     Notice,
+    ReplayFailed,
+    ServiceEvent,
     Token,
-    make_judge,
+    Upload,
+    WelcomeBack,
 )
-from agents.judging.pool import PooledOfflineJudge
 from agents.reporting.charts import scores_figure
 from agents.reporting.report import details_markdown, summary_markdown, to_html, to_markdown
 from agents.security.files import private_umask, tighten_tree
@@ -55,105 +48,203 @@ from agents.security.web import parse_origins
 from agents.storage.file_store import TranscriptStore
 
 # Keys in cl.user_session (named once, used everywhere).
-KEY_SESSION = "interview_session"
+KEY_CONVERSATION = "conversation"
 KEY_TRANSCRIPT_ID = "transcript_id"  # JSON-serialisable, so Chainlit keeps it in thread metadata
-KEY_CHOICES = "chat_settings"
 PROFILE_PRACTICE = "Practice"
 PROFILE_REALISTIC = "Realistic"
 
 ACTION_END = "end_interview"
 ACTION_NEW = "new_interview"
 
-MAX_REPLAY_FILES = 5  # per message; more are refused with a message, not judged
 
-private_umask()  # transcripts, history and secrets are personal data: 0600 files in a 0700 folder
-SETTINGS: Settings = load_settings()
-tighten_tree(SETTINGS.coach_data_dir)
-LIBRARY: PromptLibrary = load_library(SETTINGS.coach_prompts_dir)
-STORE = TranscriptStore(SETTINGS.coach_data_dir)
-USERS = auth_users(SETTINGS)
-install_session_guards()
-install_request_guard(parse_origins(SETTINGS.coach_allowed_origins))
-_POOL: PooledOfflineJudge | None = None
-if SETTINGS.mode is Mode.OPENAI:
-    # Answers are scrubbed of personal data before they reach the provider: load the name finder
-    # now, beside the server starting, rather than on the first answer.
-    from agents.privacy.scrubber import warm_up
+class CoachApp:
+    """The browser front end of one process: a service shared by every user, and the handlers."""
 
-    threading.Thread(target=warm_up, name="scrubber-warm-up", daemon=True).start()
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.library = load_library(settings.coach_prompts_dir)
+        self.store = TranscriptStore(settings.coach_data_dir)
+        self.service = InterviewService(settings, self.library, self.store, pooled_judging=True)
+        self.users = auth_users(settings)
+        self.tokens: TokenPolicy | None = None
+        if self.users:
+            ensure_auth_secret(settings.coach_data_dir)
+            self.tokens = TokenPolicy(
+                users=lambda: self.users,
+                secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
+                revocations=FileRevocations(settings.coach_data_dir / "revocations.json"),
+            )
 
-if USERS:
-    ensure_auth_secret(SETTINGS.coach_data_dir)
-    TOKENS = TokenPolicy(
-        users=lambda: USERS,
-        secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
-        revocations=FileRevocations(SETTINGS.coach_data_dir / "revocations.json"),
-    )
-    cl.on_logout(install_token_policy(TOKENS))
+    # ----- the connection -------------------------------------------------------------------
 
-    @cl.password_auth_callback
-    async def password_auth(username: str, password: str) -> cl.User | None:
+    def conversation(self) -> Conversation:
+        """This browser connection's conversation, made on first use."""
+        conv: Conversation | None = cl.user_session.get(KEY_CONVERSATION)
+        if conv is None:
+            user = cl.user_session.get("user")
+            owner = str(user.identifier) if user is not None else None
+            timing = "realistic" if cl.user_session.get("chat_profile") == PROFILE_REALISTIC else "practice"
+            conv = self.service.conversation(owner, timing=timing)
+            cl.user_session.set(KEY_CONVERSATION, conv)
+        return conv
+
+    async def render(self, conv: Conversation, events: AsyncIterator[ServiceEvent]) -> None:
+        """Every service event as what the browser shows."""
+        msg: cl.Message | None = None
+        step: cl.Step | None = None
+        async for ev in events:
+            if isinstance(ev, MessageStarted):
+                msg = cl.Message(content="")
+            elif isinstance(ev, Token) and msg is not None:
+                await msg.stream_token(ev.text)
+            elif isinstance(ev, MessageDone):
+                msg = msg or cl.Message(content="")
+                msg.content = _with_time_guide(ev)
+                msg.actions = [_end_action()] if ev.awaiting else []
+                await msg.send()
+                msg = None
+            elif isinstance(ev, Notice):
+                await cl.Message(content=f"{'⚠️' if ev.warning else 'ℹ️'} {ev.text}").send()
+            elif isinstance(ev, WelcomeBack):
+                where = f"; scenario {ev.scenario[0]} of {ev.scenario[1]}" if ev.scenario else ""
+                await cl.Message(
+                    content=f"**Welcome back — your interview continues.** {ev.answered} answer(s) saved{where}.",
+                    actions=[_new_action()],
+                ).send()
+            elif isinstance(ev, JudgingStarted):
+                step = cl.Step(name="Judge", type="tool", show_input=False)
+                step.input = ev.description
+                await step.send()
+            elif isinstance(ev, FeedbackReady):
+                if step is not None:
+                    step.output = f"{ev.feedback.band.value} — " + ", ".join(
+                        f"{k} {v}/{ev.feedback.scale_max}" for k, v in ev.feedback.scores.items()
+                    )
+                    await step.update()
+                    step = None
+                await _show_feedback(ev.transcript, ev.feedback, label=ev.label)
+            elif isinstance(ev, ReplayFailed):
+                await cl.Message(
+                    content=f"⚠️ **Could not read {md_inline(ev.name, 80)}.** {md_inline(ev.problem, 300)}"
+                    f"{f' (line {ev.line})' if ev.line else ''}.\n\nA transcript is our JSON "
+                    "download, or plain text whose blocks start with `Interviewer:` or `Candidate:`."
+                ).send()
+        if conv.transcript_id is not None:
+            cl.user_session.set(KEY_TRANSCRIPT_ID, conv.transcript_id)
+
+    # ----- handlers -------------------------------------------------------------------------
+
+    async def chat_profiles(self, current_user: cl.User | None = None, language: str | None = None) -> Any:
+        """Practice (untimed) and Realistic (about 20 minutes, per-answer time guide)."""
+        starters = [cl.Starter(label=q.label, message=q.message) for q in QUICK_STARTS]
+        return [
+            cl.ChatProfile(
+                name=PROFILE_PRACTICE,
+                markdown_description=profile_description(self.settings, "practice"),
+                icon="/public/practice.svg",
+                default=True,
+                starters=starters,
+            ),
+            cl.ChatProfile(
+                name=PROFILE_REALISTIC,
+                markdown_description=profile_description(self.settings, "realistic"),
+                icon="/public/realistic.svg",
+                starters=starters,
+            ),
+        ]
+
+    async def on_chat_start(self) -> None:
+        """Offer the settings; warn about an unusable endpoint; pick up an unfinished interview."""
+        await cl.ChatSettings(_settings_widgets({})).send()
+        conv = self.conversation()
+        await self.render(conv, conv.open())
+
+    async def on_chat_resume(self, thread: ThreadDict) -> None:
+        """A past thread opened from the sidebar (login on): carry on or show its report."""
+        conv = self.conversation()
+        await cl.ChatSettings(_settings_widgets(conv.choices)).send()
+        transcript_id = cl.user_session.get(KEY_TRANSCRIPT_ID)
+        if not transcript_id:
+            metadata = thread.get("metadata") or {}
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata or "{}")
+            transcript_id = metadata.get(KEY_TRANSCRIPT_ID)
+        if transcript_id:
+            await self.render(conv, conv.open_interview(str(transcript_id)))
+
+    async def on_message(self, message: cl.Message) -> None:
+        """An answer, a start command, or uploaded transcripts to replay."""
+        uploads = [
+            Upload(str(getattr(e, "name", "upload")), getattr(e, "path", None))
+            for e in (message.elements or [])
+            if getattr(e, "path", None)
+        ]
+        conv = self.conversation()
+        await self.render(conv, conv.message(message.content, uploads))
+
+    async def on_settings_update(self, choices: dict[str, Any]) -> None:
+        """Check and keep the choices; they apply to the next interview (or this one, if unanswered)."""
+        conv = self.conversation()
+        await self.render(conv, conv.update_settings(choices))
+
+    async def on_end(self, action: cl.Action) -> None:
+        """Stop early; feedback covers what was answered."""
+        conv = self.conversation()
+        await self.render(conv, conv.end())
+
+    async def on_new(self, action: cl.Action) -> None:
+        """Leave the current interview (kept, ended early) and start a fresh one."""
+        conv = self.conversation()
+        await self.render(conv, conv.start())
+
+    async def password_auth(self, username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
-        expected = USERS.get(username)
-        if expected is not None and secrets.compare_digest(expected.encode(), password.encode()):
-            return cl.User(identifier=username, metadata={"role": "user", **TOKENS.claims(username, password)})
-        return None
+        expected = self.users.get(username)
+        if expected is None or self.tokens is None:
+            return None
+        if not secrets.compare_digest(expected.encode(), password.encode()):
+            return None
+        return cl.User(identifier=username, metadata={"role": "user", **self.tokens.claims(username, password)})
+
+    def data_layer(self) -> Any:
+        """Thread history: SQLite in the data folder by default, COACH_DATABASE_URL for PostgreSQL."""
+        return make_data_layer(self.settings)
 
 
-def _offline_judge() -> PooledOfflineJudge:
-    """The offline judge in worker processes (started on first use), shared by every user."""
-    global _POOL
-    if _POOL is None:
-        _POOL = PooledOfflineJudge(
-            SETTINGS.coach_prompts_dir, SETTINGS.coach_max_answer_chars, workers=SETTINGS.coach_judge_workers
-        )
-    return _POOL
+def create_app(settings: Settings | None = None) -> CoachApp:
+    """Build the app for these settings (from the environment by default) and register its handlers
+    with Chainlit. A later call replaces the handlers, so each test can have an app of its own."""
+    from chainlit.config import config
 
+    private_umask()  # transcripts, history and secrets are personal data: 0600 files in a 0700 folder
+    settings = settings or load_settings()
+    tighten_tree(settings.coach_data_dir)
+    app = CoachApp(settings)
+    install_session_guards()
+    install_request_guard(parse_origins(settings.coach_allowed_origins))
+    if settings.mode is Mode.OPENAI:
+        # Answers are scrubbed of personal data before they reach the provider: load the name finder
+        # now, beside the server starting, rather than on the first answer.
+        from agents.privacy.scrubber import warm_up
 
-def _live_judge() -> Any:
-    """The judge for a live interview: pooled offline, or the model judge chosen by configuration."""
-    return _offline_judge() if SETTINGS.mode is Mode.OFFLINE else None
+        threading.Thread(target=warm_up, name="scrubber-warm-up", daemon=True).start()
 
-
-def _judge() -> Any:
-    """The judge for replays: pooled offline, or the configured model judge."""
-    return _offline_judge() if SETTINGS.mode is Mode.OFFLINE else make_judge(SETTINGS, LIBRARY)
-
-
-@cl.data_layer
-def data_layer() -> Any:
-    """Thread history: SQLite in the data folder by default, COACH_DATABASE_URL for PostgreSQL."""
-    return make_data_layer(SETTINGS)
-
-
-def _owner() -> str | None:
-    user = cl.user_session.get("user")
-    return str(user.identifier) if user is not None else None
-
-
-def _timing() -> str:
-    return "realistic" if cl.user_session.get("chat_profile") == PROFILE_REALISTIC else "practice"
-
-
-@cl.set_chat_profiles
-async def chat_profiles(current_user: cl.User | None = None, language: str | None = None) -> list[cl.ChatProfile]:
-    """Practice (untimed) and Realistic (about 20 minutes, per-answer time guide)."""
-    starters = [cl.Starter(label=q.label, message=q.message) for q in QUICK_STARTS]
-    return [
-        cl.ChatProfile(
-            name=PROFILE_PRACTICE,
-            markdown_description=profile_description(SETTINGS, "practice"),
-            icon="/public/practice.svg",
-            default=True,
-            starters=starters,
-        ),
-        cl.ChatProfile(
-            name=PROFILE_REALISTIC,
-            markdown_description=profile_description(SETTINGS, "realistic"),
-            icon="/public/realistic.svg",
-            starters=starters,
-        ),
-    ]
+    cl.data_layer(app.data_layer)
+    cl.set_chat_profiles(app.chat_profiles)
+    cl.on_chat_start(app.on_chat_start)
+    cl.on_chat_resume(app.on_chat_resume)
+    cl.on_message(app.on_message)
+    cl.on_settings_update(app.on_settings_update)
+    cl.action_callback(ACTION_END)(app.on_end)
+    cl.action_callback(ACTION_NEW)(app.on_new)
+    if app.tokens is not None:
+        cl.password_auth_callback(app.password_auth)
+        cl.on_logout(install_token_policy(app.tokens))
+    else:
+        # An earlier app of this process may have set these.
+        config.code.password_auth_callback = None
+        config.code.on_logout = None
+    return app
 
 
 def _settings_widgets(current: dict[str, Any]) -> list[Any]:
@@ -178,76 +269,6 @@ def _settings_widgets(current: dict[str, Any]) -> list[Any]:
     ]
 
 
-_ENDPOINT: DoctorReport | None = None
-
-
-async def _endpoint_problem() -> str | None:
-    """In model mode, check the endpoint once per process (again while it keeps failing)."""
-    global _ENDPOINT
-    if SETTINGS.mode is not Mode.OPENAI:
-        return None
-    if _ENDPOINT is None or not _ENDPOINT.usable:
-        _ENDPOINT = await diagnose(SETTINGS, timeout=10)
-    return None if _ENDPOINT.usable else _ENDPOINT.summary()
-
-
-@cl.on_chat_start
-async def on_chat_start() -> None:
-    """Offer the settings; warn about an unusable endpoint; pick up an unfinished interview."""
-    await cl.ChatSettings(_settings_widgets({})).send()
-    problem = await _endpoint_problem()
-    if problem:
-        await cl.Message(
-            content=f"⚠️ **The model endpoint is not usable** — {problem}\n\nYou can still practise: questions "
-            "come from the scenario bank and your answers are scored by the offline judge, labelled as the "
-            "fallback. Fix the settings (`coach doctor` shows the details) and restart, or unset "
-            "`OPENAI_API_KEY` and `OPENAI_BASE_URL` for offline mode."
-        ).send()
-    pending = resumable(STORE, _owner())
-    if pending is not None:
-        await _resume(pending, welcome_back=True)
-
-
-@cl.on_chat_resume
-async def on_chat_resume(thread: ThreadDict) -> None:
-    """A past thread opened from the sidebar (authentication on): carry on or show its report."""
-    await cl.ChatSettings(_settings_widgets(cl.user_session.get(KEY_CHOICES) or {})).send()
-    transcript_id = cl.user_session.get(KEY_TRANSCRIPT_ID)
-    if not transcript_id:
-        metadata = thread.get("metadata") or {}
-        if isinstance(metadata, str):
-            metadata = json.loads(metadata or "{}")
-        transcript_id = metadata.get(KEY_TRANSCRIPT_ID)
-    if not transcript_id:
-        return
-    try:
-        transcript = STORE.load(str(transcript_id), owner=_owner())
-    except TranscriptError as exc:
-        await cl.Message(content=f"That interview could not be opened: {md_inline(exc.problem, 300)}").send()
-        return
-    await _resume(transcript, welcome_back=False)
-
-
-async def _resume(transcript: Transcript, *, welcome_back: bool) -> None:
-    session = InterviewSession.resume(transcript, settings=SETTINGS, library=LIBRARY, store=STORE, judge=_live_judge())
-    cl.user_session.set(KEY_SESSION, session)
-    cl.user_session.set(KEY_TRANSCRIPT_ID, transcript.id)
-    if session.finished:
-        feedback = STORE.load_feedback(transcript.id) or await session.evaluate()
-        await _show_feedback(session.transcript, feedback)
-        return
-    answered = len(transcript.candidate_turns)
-    pending = session.pending_question()
-    if welcome_back:
-        note = (
-            f"**Welcome back — your interview continues.** {answered} answer(s) saved"
-            f"{f'; scenario {session.position + 1} of {len(session.scenarios)}' if session.current_scenario else ''}."
-        )
-        await cl.Message(content=note, actions=[_new_action()]).send()
-    if pending is not None:
-        await cl.Message(content=_decorate(session, pending.text, pending.kind), actions=[_end_action()]).send()
-
-
 def _end_action() -> cl.Action:
     return cl.Action(name=ACTION_END, payload={}, label="End interview and get feedback", icon="square")
 
@@ -256,47 +277,12 @@ def _new_action() -> cl.Action:
     return cl.Action(name=ACTION_NEW, payload={}, label="Start a new interview", icon="refresh-cw")
 
 
-def _decorate(session: InterviewSession, text: str, kind: TurnKind) -> str:
-    guide = session.time_guide()
-    if guide and kind in (TurnKind.QUESTION, TurnKind.PROBE, TurnKind.CONSISTENCY):
-        return f"{text}\n\n⏱ _Time guide: about {max(1, round(guide / 60))} min for this answer (about 20 min in all)._"
-    return text
-
-
-async def _render(session: InterviewSession, events: AsyncIterator[Event]) -> None:
-    msg: cl.Message | None = None
-    async for ev in events:
-        if isinstance(ev, MessageStarted):
-            msg = cl.Message(content="")
-        elif isinstance(ev, Token) and msg is not None:
-            await msg.stream_token(ev.text)
-        elif isinstance(ev, MessageDone) and msg is not None:
-            awaiting = ev.turn.kind in (TurnKind.QUESTION, TurnKind.PROBE, TurnKind.CONSISTENCY, TurnKind.REFUSAL)
-            msg.content = _decorate(session, ev.turn.text, ev.turn.kind)
-            msg.actions = [_end_action()] if awaiting and not session.finished else []
-            await msg.send()
-            msg = None
-        elif isinstance(ev, Notice):
-            await cl.Message(content=f"ℹ️ {ev.text}").send()
-
-
-async def _start_interview(choices: dict[str, Any]) -> None:
-    merged = {**(cl.user_session.get(KEY_CHOICES) or {}), **choices}
-    config = config_from_choices(merged, _timing())
-    session = InterviewSession.new(
-        config, settings=SETTINGS, library=LIBRARY, store=STORE, owner=_owner(), judge=_live_judge()
-    )
-    cl.user_session.set(KEY_SESSION, session)
-    cl.user_session.set(KEY_TRANSCRIPT_ID, session.transcript.id)
-    await _render(session, session.start())
-
-
-async def _finish(session: InterviewSession) -> None:
-    async with cl.Step(name="Judge", type="tool", show_input=False) as step:
-        step.input = f"Scoring {len(session.transcript.candidate_turns)} answer(s) against {LIBRARY.rubric.version}"
-        feedback = await session.evaluate()
-        step.output = f"{feedback.band.value} — " + ", ".join(f"{k} {v}/4" for k, v in feedback.scores.items())
-    await _show_feedback(session.transcript, feedback)
+def _with_time_guide(done: MessageDone) -> str:
+    guide = done.time_guide_seconds
+    if guide:
+        minutes = max(1, round(guide / 60))
+        return f"{done.turn.text}\n\n⏱ _Time guide: about {minutes} min for this answer (about 20 min in all)._"
+    return done.turn.text
 
 
 async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: str | None = None) -> None:
@@ -324,111 +310,4 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
     await cl.Message(content=details_markdown(feedback), actions=[_new_action()]).send()
 
 
-async def _replay_uploads(elements: list[Any]) -> None:
-    if len(elements) > MAX_REPLAY_FILES:
-        await cl.Message(
-            content=f"⚠️ **{len(elements)} files were dropped; up to {MAX_REPLAY_FILES} are judged at a time.** "
-            f"The first {MAX_REPLAY_FILES} are judged now; send the others in another message."
-        ).send()
-        elements = elements[:MAX_REPLAY_FILES]
-    judge = _judge()
-    for element in elements:
-        name = str(getattr(element, "name", "upload"))
-        shown = md_inline(name, 80)
-        path = getattr(element, "path", None)
-        try:
-            if not path:
-                raise TranscriptError(name, "the upload arrived without its file")
-            transcript = load_transcript(Path(path), source=name)
-        except TranscriptError as exc:
-            await cl.Message(
-                content=f"⚠️ **Could not read {shown}.** {md_inline(exc.problem, 300)}"
-                f"{f' (line {exc.line})' if exc.line else ''}.\n\nA transcript is our JSON "
-                "download, or plain text whose blocks start with `Interviewer:` or `Candidate:`."
-            ).send()
-            continue
-        async with cl.Step(name="Judge", type="tool", show_input=False) as step:
-            step.input = f"Replaying {shown}"
-            feedback = await judge.evaluate(transcript)
-            feedback.source = name
-            step.output = f"{feedback.band.value}"
-        await _show_feedback(transcript, feedback, label=Path(name).stem)
-
-
-@cl.on_message
-async def on_message(message: cl.Message) -> None:
-    """An answer, a start command, or uploaded transcripts to replay."""
-    files = [e for e in (message.elements or []) if getattr(e, "path", None)]
-    if files:
-        await _replay_uploads(files)
-        if not message.content.strip():
-            return
-    session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
-    start = parse_start_command(message.content)
-    if start is not None and session is not None and not session.finished:
-        session.abandon()  # kept on disk as ended early; a start command never counts as an answer
-        session = None
-    if session is None or session.finished:
-        if files:
-            return
-        await _start_interview(start or {})
-        return
-    try:
-        await _render(session, session.respond(message.content))
-    except ConflictError:
-        await _moved_on(session)
-        return
-    except CoachError as exc:
-        await cl.Message(
-            content=f"⚠️ {md_inline(str(exc), 300)} Your answer is saved; send it again or end the interview."
-        ).send()
-        return
-    if session.finished:
-        await _finish(session)
-
-
-async def _moved_on(session: InterviewSession) -> None:
-    """The interview was saved from another tab meanwhile: show where it stands now."""
-    await cl.Message(content="ℹ️ This interview moved on in another tab or window; here is where it stands now.").send()
-    await _resume(STORE.load(session.transcript.id, owner=_owner()), welcome_back=False)
-
-
-@cl.on_settings_update
-async def on_settings_update(choices: dict[str, Any]) -> None:
-    """Check and store the choices; they apply to the next interview started."""
-    try:
-        config_from_choices({**(cl.user_session.get(KEY_CHOICES) or {}), **choices}, _timing())
-    except SettingsProblem as exc:
-        # Checked before anything is abandoned: a bad value leaves the interview as it was.
-        await cl.Message(content=f"⚠️ {md_inline(str(exc), 300)} Nothing was changed.").send()
-        return
-    cl.user_session.set(KEY_CHOICES, choices)
-    session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
-    if session is not None and not session.finished and session.transcript.candidate_turns:
-        await cl.Message(content="Settings saved — they apply to your next interview.").send()
-    elif session is not None and not session.finished:
-        session.abandon()
-        await _start_interview(choices)
-
-
-@cl.action_callback(ACTION_END)
-async def on_end(action: cl.Action) -> None:
-    """Stop early; feedback covers what was answered."""
-    session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
-    if session is None or session.finished:
-        return
-    try:
-        await _render(session, session.end_early())
-    except ConflictError:
-        await _moved_on(session)
-        return
-    await _finish(session)
-
-
-@cl.action_callback(ACTION_NEW)
-async def on_new(action: cl.Action) -> None:
-    """Leave the current interview (kept on disk) and start a fresh one."""
-    session: InterviewSession | None = cl.user_session.get(KEY_SESSION)
-    if session is not None and not session.finished:
-        session.abandon()
-    await _start_interview({})
+APP = create_app()

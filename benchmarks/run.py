@@ -63,9 +63,9 @@ def _env(stub: StubServer | StubProcess, **extra: str) -> None:
     )
 
 
-def _session(settings: Any, library: Any, config: InterviewConfig) -> InterviewSession:
+async def _session(settings: Any, library: Any, config: InterviewConfig) -> InterviewSession:
     """A new interview saved under the run's data folder."""
-    return InterviewSession.new(
+    return await InterviewSession.new(
         config, settings=settings, library=library, store=TranscriptStore(settings.coach_data_dir)
     )
 
@@ -96,7 +96,7 @@ async def engine_overhead(latency: float, turns: int) -> tuple[float, str]:
         engine_times: list[float] = []
         last_messages: list[dict[str, Any]] = []
         while len(engine_times) < turns:
-            session = InterviewSession.new(
+            session = await InterviewSession.new(
                 InterviewConfig(scenario_count=1, max_probes=3, seed=len(engine_times)),
                 settings=settings,
                 library=library,
@@ -132,7 +132,9 @@ async def feedback_wait(latency: float, questions: int, incremental: bool) -> tu
         _env(stub, COACH_INCREMENTAL_JUDGE="true" if incremental else "false")
         settings = load_settings()
         library = load_library(settings.coach_prompts_dir)
-        session = _session(settings, library, InterviewConfig(scenario_count=questions, max_probes=0, seed=questions))
+        session = await _session(
+            settings, library, InterviewConfig(scenario_count=questions, max_probes=0, seed=questions)
+        )
         # Between answers the candidate reads and types; meanwhile earlier scenarios are judged.
         await _drive(session, "The AI should not diagnose; call 999 now because this could be serious.", latency * 1.5)
         started = time.perf_counter()
@@ -245,7 +247,7 @@ async def tokens_and_prefix(latency: float) -> tuple[int, int, float, int]:
         for run in range(2):
             if run == 1:
                 first_of_second = len(stub.bodies)
-            session = _session(settings, library, InterviewConfig(scenario_count=3, max_probes=1, seed=9 + run))
+            session = await _session(settings, library, InterviewConfig(scenario_count=3, max_probes=1, seed=9 + run))
             await _drive(session, VAGUE)
             await session.evaluate()
             gateways = [session.interviewer.gateway, getattr(session.judge, "judge", session.judge).gateway]

@@ -24,7 +24,8 @@ from agents.domain.rubric import Rubric
 from agents.domain.scenarios import Scenario
 from agents.domain.transcript import InterviewConfig, Role, Turn, TurnKind
 from agents.errors import DataError
-from agents.interview.session import InterviewSession, MessageDone, make_judge
+from agents.interview.service import InterviewService, MessageDone
+from agents.judging.factory import make_judge
 from agents.models.gateway import human, system
 from agents.storage.file_store import TranscriptStore
 from evals.dataset import default_rubric
@@ -203,14 +204,15 @@ async def simulate(
     """Run one interview with a persona and check the interviewer on every turn."""
     library = ctx.library
     config = InterviewConfig(scenario_count=scenarios, max_probes=1, seed=persona_seed(persona.id))
-    session = InterviewSession.new(
-        config,
-        settings=ctx.settings,
-        library=library,
-        store=store,
-        gateway=ctx.gateway("interviewer"),
-        judge=make_judge(ctx.settings, library, "offline"),
+    # The same service the browser and the terminal call, with the eval's cached interviewer model.
+    service = InterviewService(
+        ctx.settings,
+        library,
+        store,
+        interviewer_gateway=lambda: ctx.gateway("interviewer"),
+        live_judge=lambda: make_judge(ctx.settings, library, "offline"),
     )
+    conv = service.conversation()
     check = InterviewCheck(persona.id)
     tricks = list(persona.tricks)
     check.turn_budget = 2 + scenarios * (1 + config.max_probes) + 1 + len(tricks)
@@ -218,7 +220,9 @@ async def simulate(
     async def collect(events: Any) -> list[Turn]:
         return [ev.turn async for ev in events if isinstance(ev, MessageDone)]
 
-    pending = await collect(session.start())
+    pending = await collect(conv.start_with(config))
+    session = conv.session
+    assert session is not None
     guard = 0
     while not session.finished and guard < 60:
         guard += 1
@@ -227,13 +231,13 @@ async def simulate(
         if tricks and turn.kind is TurnKind.QUESTION:
             reply = tricks.pop(0)
             check.tricks += 1
-            nxt = await collect(session.respond(reply))
+            nxt = await collect(conv.answer(reply))
             if nxt and nxt[0].kind is TurnKind.REFUSAL and not _leak(nxt[0].text, library, scenario):
                 check.stayed_in_role += 1
             pending = [turn]  # the question stays open
             continue
         reply = await candidate.answer(turn, scenario)
-        pending = await collect(session.respond(reply)) or pending
+        pending = await collect(conv.answer(reply)) or pending
     for turn in session.transcript.turns:
         if turn.role is not Role.INTERVIEWER:
             continue

@@ -15,6 +15,10 @@ from chainlit.context import ChainlitContext, context_var
 from chainlit.emitter import BaseChainlitEmitter
 from chainlit.session import HTTPSession
 
+import app as app_adapter
+from agents.config import load_settings
+from agents.interview.service import MAX_REPLAY_FILES
+
 
 class RecordingEmitter(BaseChainlitEmitter):
     """Keeps everything the app sends, as the browser would receive it."""
@@ -55,15 +59,41 @@ class RecordingEmitter(BaseChainlitEmitter):
         return [d for e, d in self.events if e == "element"]
 
 
+def _make_app(**settings: Any) -> Any:
+    """An app of the test's own, built by the factory (no module reload, no import-time globals)."""
+    import app
+
+    return app.create_app(load_settings(**settings))
+
+
 @pytest.fixture
-def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    import importlib
+def app_module(tmp_path: Path) -> Iterator[Any]:
+    coach = _make_app(coach_data_dir=tmp_path / "data")
+    yield coach
+    coach.service.close()
+
+
+def _conversation() -> Any:
+    import chainlit as cl
 
     import app
 
-    module = importlib.reload(app)  # settings and store follow this test's data folder
-    yield module
+    return cl.user_session.get(app.KEY_CONVERSATION)
+
+
+def _session() -> Any:
+    conv = _conversation()
+    return conv.session if conv is not None else None
+
+
+def _refresh() -> None:
+    """A page refresh: a fresh browser session, with nothing of the old connection."""
+    import chainlit as cl
+
+    import app
+
+    cl.user_session.set(app.KEY_CONVERSATION, None)
+    cl.user_session.set(app.KEY_TRANSCRIPT_ID, None)
 
 
 @pytest_asyncio.fixture
@@ -100,9 +130,9 @@ async def test_start_answer_end_gives_chart_report_and_downloads(app_module: Any
     await app_module.on_message(cl.Message(content="I'd get them seen.", type="user_message"))
     assert len(ctx.messages()) > len(shown)
 
-    session = cl.user_session.get(app_module.KEY_SESSION)
+    session = _session()
     assert session.transcript.config.profession == "pharmacist" and session.transcript.config.setting == "us"
-    await app_module.on_end(cl.Action(name=app_module.ACTION_END, payload={}))
+    await app_module.on_end(cl.Action(name=app_adapter.ACTION_END, payload={}))
     texts = ctx.messages()
     assert any(m.startswith("## Feedback") for m in texts)
     assert any("What you said, and what you left unsaid" in m for m in texts)
@@ -127,7 +157,7 @@ async def test_upload_replays_and_bad_upload_is_explained(
     texts = ctx.messages()
     assert any(m.startswith("## Feedback") for m in texts)
     assert any("Could not read b.json" in m and "not valid JSON" in m for m in texts)
-    assert cl.user_session.get(app_module.KEY_SESSION) is None  # an upload does not start an interview
+    assert _session() is None  # an upload does not start an interview
 
 
 async def test_refresh_resumes_the_unfinished_interview(app_module: Any, ctx: RecordingEmitter) -> None:
@@ -135,26 +165,20 @@ async def test_refresh_resumes_the_unfinished_interview(app_module: Any, ctx: Re
 
     await app_module.on_message(cl.Message(content="start", type="user_message"))
     await app_module.on_message(cl.Message(content="The AI should call 999 now.", type="user_message"))
-    transcript_id = cl.user_session.get(app_module.KEY_TRANSCRIPT_ID)
-    cl.user_session.set(app_module.KEY_SESSION, None)  # a page refresh starts a fresh browser session
+    transcript_id = cl.user_session.get(app_adapter.KEY_TRANSCRIPT_ID)
+    _refresh()
     await app_module.on_chat_start()
     assert any("Welcome back" in m and "1 answer(s) saved" in m for m in ctx.messages())
-    assert cl.user_session.get(app_module.KEY_SESSION).transcript.id == transcript_id
+    assert _session().transcript.id == transcript_id
 
 
 async def test_password_users_only_resume_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: RecordingEmitter
 ) -> None:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("COACH_AUTH_USERS", "alice:pw-a,bob:pw-b")
     monkeypatch.delenv("CHAINLIT_AUTH_SECRET", raising=False)
-    import importlib
-
     import chainlit as cl
 
-    import app
-
-    module = importlib.reload(app)
+    module = _make_app(coach_data_dir=tmp_path / "data", coach_auth_users="alice:pw-a,bob:pw-b")
     try:
         assert (await module.password_auth("alice", "pw-a")).identifier == "alice"
         assert await module.password_auth("alice", "wrong") is None
@@ -162,185 +186,156 @@ async def test_password_users_only_resume_their_own(
         ctx.session.user = cl.User(identifier="alice")  # what a login puts on the session
         await module.on_message(cl.Message(content="start", type="user_message"))
         await module.on_message(cl.Message(content="Call 999 now.", type="user_message"))
-        alice_id = cl.user_session.get(module.KEY_TRANSCRIPT_ID)
+        alice_id = cl.user_session.get(app_adapter.KEY_TRANSCRIPT_ID)
         data = json.loads((tmp_path / "data" / "transcripts" / f"{alice_id}.json").read_text())
         assert data["owner"] == "alice"
 
         ctx.session.user = cl.User(identifier="bob")
-        cl.user_session.set(module.KEY_SESSION, None)
+        _refresh()
         before = len(ctx.messages())
         await module.on_chat_start()
         assert not any("Welcome back" in m for m in ctx.messages()[before:]), "bob must not resume alice's interview"
-        cl.user_session.set(module.KEY_TRANSCRIPT_ID, alice_id)
+        cl.user_session.set(app_adapter.KEY_TRANSCRIPT_ID, alice_id)
         await module.on_chat_resume({"id": "t", "metadata": {}})
         assert any("could not be opened" in m for m in ctx.messages()[before:])
     finally:
-        monkeypatch.delenv("COACH_AUTH_USERS")
-        importlib.reload(app)
+        module.service.close()
+        _make_app(coach_data_dir=tmp_path / "data")  # login off again for the tests that follow
 
 
 async def test_unusable_endpoint_is_explained_at_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: RecordingEmitter
 ) -> None:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-should-never-show-0123456789")
-    import importlib
-
-    import app
-
-    module = importlib.reload(app)
+    module = _make_app(coach_data_dir=tmp_path / "data")
     try:
         await module.on_chat_start()
         shown = ctx.messages()
         assert any("model endpoint is not usable" in m and "cannot connect" in m for m in shown)
         assert not any("sk-test-should-never-show" in m for m in shown)
     finally:
-        monkeypatch.delenv("OPENAI_BASE_URL")
-        monkeypatch.delenv("OPENAI_API_KEY")
-        importlib.reload(app)
-
-
-def _close_pool(module: Any) -> None:
-    if getattr(module, "_POOL", None) is not None:
-        module._POOL.close()
+        module.service.close()
 
 
 async def test_two_tabs_never_lose_an_answer_silently(app_module: Any, ctx: RecordingEmitter) -> None:
     import chainlit as cl
 
-    try:
-        await app_module.on_message(cl.Message(content="start", type="user_message"))
-        first_tab = cl.user_session.get(app_module.KEY_SESSION)
-        # A second tab opens the same unfinished interview from disk.
-        second_tab = app_module.InterviewSession.resume(
-            app_module.STORE.load(first_tab.transcript.id),
-            settings=app_module.SETTINGS,
-            library=app_module.LIBRARY,
-            store=app_module.STORE,
-        )
-        await app_module.on_message(cl.Message(content="Tab one: call 999 now.", type="user_message"))
-        cl.user_session.set(app_module.KEY_SESSION, second_tab)
-        before = len(ctx.messages())
-        await app_module.on_message(cl.Message(content="Tab two: see a GP.", type="user_message"))
-        saved = app_module.STORE.load(first_tab.transcript.id)
-        answers = [t.text for t in saved.candidate_turns]
-        assert answers == ["Tab one: call 999 now."], "the second tab overwrote the first"
-        shown = "\n".join(ctx.messages()[before:])
-        assert "moved on in another tab" in shown and "Tab two\\: see a GP" in shown  # shown back, escaped
-        # The second tab now holds the latest copy and carries on from it.
-        current = cl.user_session.get(app_module.KEY_SESSION)
-        await app_module.on_message(cl.Message(content="Tab two again: call 999.", type="user_message"))
-        answers = [t.text for t in app_module.STORE.load(first_tab.transcript.id).candidate_turns]
-        assert answers == ["Tab one: call 999 now.", "Tab two again: call 999."], current
-    finally:
-        _close_pool(app_module)
+    await app_module.on_message(cl.Message(content="start", type="user_message"))
+    first_tab = _session()
+    # A second tab opens the same unfinished interview from storage.
+    second_tab = app_module.service.conversation()
+    [ev async for ev in second_tab.open_interview(first_tab.transcript.id)]
+    await app_module.on_message(cl.Message(content="Tab one: call 999 now.", type="user_message"))
+    cl.user_session.set(app_adapter.KEY_CONVERSATION, second_tab)
+    before = len(ctx.messages())
+    await app_module.on_message(cl.Message(content="Tab two: see a GP.", type="user_message"))
+    saved = app_module.store.load(first_tab.transcript.id)
+    answers = [t.text for t in saved.candidate_turns]
+    assert answers == ["Tab one: call 999 now."], "the second tab overwrote the first"
+    shown = "\n".join(ctx.messages()[before:])
+    assert "moved on in another tab" in shown and "Tab two\\: see a GP" in shown  # shown back, escaped
+    # The second tab now holds the latest copy and carries on from it.
+    current = _session()
+    await app_module.on_message(cl.Message(content="Tab two again: call 999.", type="user_message"))
+    answers = [t.text for t in app_module.store.load(first_tab.transcript.id).candidate_turns]
+    assert answers == ["Tab one: call 999 now.", "Tab two again: call 999."], current
 
 
 async def test_quoted_user_text_renders_as_text(app_module: Any, ctx: RecordingEmitter, tmp_path: Path) -> None:
     import chainlit as cl
 
-    try:
-        pixel = "![p](http://127.0.0.1:9/pixel.png)"
-        bad = tmp_path / "b.json"
-        bad.write_text(json.dumps({"schema_version": pixel, "turns": []}))
-        odd = tmp_path / "odd.txt"
-        odd.write_text(
-            "Interviewer: Review it.\nCandidate: The AI should not diagnose, because a missed sepsis "
-            f"could kill this user {pixel} <script>alert(1)</script> [x](javascript:alert(1)).\n"
-        )
-        named = tmp_path / "n.txt"
-        named.write_text("{oops")
-        files = [
-            cl.File(name="b.json", path=str(bad)),
-            cl.File(name="odd.txt", path=str(odd)),
-            cl.File(name=f"{pixel}.json", path=str(named)),
-        ]
-        await app_module.on_message(cl.Message(content="", elements=files, type="user_message"))
-        shown = "\n".join(ctx.messages())
-        assert "Could not read b.json" in shown
-        for raw in ("![p](", "<script>", "[x](javascript"):
-            assert raw not in shown, f"unescaped {raw!r} reached the chat"
-        assert "\\!\\[p\\]\\(http" in shown  # still readable, as typed
-    finally:
-        _close_pool(app_module)
+    pixel = "![p](http://127.0.0.1:9/pixel.png)"
+    bad = tmp_path / "b.json"
+    bad.write_text(json.dumps({"schema_version": pixel, "turns": []}))
+    odd = tmp_path / "odd.txt"
+    odd.write_text(
+        "Interviewer: Review it.\nCandidate: The AI should not diagnose, because a missed sepsis "
+        f"could kill this user {pixel} <script>alert(1)</script> [x](javascript:alert(1)).\n"
+    )
+    named = tmp_path / "n.txt"
+    named.write_text("{oops")
+    files = [
+        cl.File(name="b.json", path=str(bad)),
+        cl.File(name="odd.txt", path=str(odd)),
+        cl.File(name=f"{pixel}.json", path=str(named)),
+    ]
+    await app_module.on_message(cl.Message(content="", elements=files, type="user_message"))
+    shown = "\n".join(ctx.messages())
+    assert "Could not read b.json" in shown
+    for raw in ("![p](", "<script>", "[x](javascript"):
+        assert raw not in shown, f"unescaped {raw!r} reached the chat"
+    assert "\\!\\[p\\]\\(http" in shown  # still readable, as typed
 
 
 async def test_bad_chat_settings_are_named_and_keep_the_interview(app_module: Any, ctx: RecordingEmitter) -> None:
     import chainlit as cl
 
-    try:
-        await app_module.on_message(cl.Message(content="start", type="user_message"))
-        session = cl.user_session.get(app_module.KEY_SESSION)
-        for bad in (
-            {"scenarios": 1000},
-            {"scenarios": "abc"},
-            {"probes": -1},
-            {"scenarios": 2.5},
-            {"scenarios": "nan"},
-            {"probes": float("inf")},
-            {"scenarios": [3]},
-        ):
-            before = len(ctx.messages())
-            await app_module.on_settings_update(bad)
-            said = "\n".join(ctx.messages()[before:])
-            assert "must be a whole number" in said and "Nothing was changed" in said, bad
-            assert cl.user_session.get(app_module.KEY_SESSION) is session
-            assert not session.finished, "a bad setting abandoned the interview"
-        await app_module.on_settings_update({"scenarios": 2})
-        assert session.finished and cl.user_session.get(app_module.KEY_SESSION) is not session
-    finally:
-        _close_pool(app_module)
+    await app_module.on_message(cl.Message(content="start", type="user_message"))
+    session = _session()
+    for bad in (
+        {"scenarios": 1000},
+        {"scenarios": "abc"},
+        {"probes": -1},
+        {"scenarios": 2.5},
+        {"scenarios": "nan"},
+        {"probes": float("inf")},
+        {"scenarios": [3]},
+    ):
+        before = len(ctx.messages())
+        await app_module.on_settings_update(bad)
+        said = "\n".join(ctx.messages()[before:])
+        assert "must be a whole number" in said and "Nothing was changed" in said, bad
+        assert _session() is session
+        assert not session.finished, "a bad setting abandoned the interview"
+    await app_module.on_settings_update({"scenarios": 2})
+    assert session.finished and _session() is not session
 
 
 async def test_replay_runs_off_the_event_loop_and_is_bounded(
     app_module: Any, ctx: RecordingEmitter, tmp_path: Path
 ) -> None:
     import asyncio
+    import random
 
     import chainlit as cl
 
-    try:
-        import random
-
-        words = "aspirin sepsis user pain child dose route fever rash warfarin kidney GP urgent breathless".split()
-        rng = random.Random(7)
-        # Many long answers (each within the judge's answer budget), so judging takes real CPU time.
-        body = "\n".join(
-            "Interviewer: And then?\nCandidate: "
-            + " ".join(
-                f"Point {n}: the AI should not {rng.choice(words)} because {rng.choice(words)} {rng.choice(words)}."
-                for n in range(80)
-            )
-            for _ in range(40)
+    words = "aspirin sepsis user pain child dose route fever rash warfarin kidney GP urgent breathless".split()
+    rng = random.Random(7)
+    # Many long answers (each within the judge's answer budget), so judging takes real CPU time.
+    body = "\n".join(
+        "Interviewer: And then?\nCandidate: "
+        + " ".join(
+            f"Point {n}: the AI should not {rng.choice(words)} because {rng.choice(words)} {rng.choice(words)}."
+            for n in range(80)
         )
-        files = []
-        for i in range(7):
-            p = tmp_path / f"t{i}.txt"
-            p.write_text(f"Interviewer: Review it.\n{body}\n")
-            files.append(cl.File(name=f"t{i}.txt", path=str(p), mime="text/plain"))
-        ticks = 0
-        stop = asyncio.Event()
+        for _ in range(40)
+    )
+    files = []
+    for i in range(7):
+        p = tmp_path / f"t{i}.txt"
+        p.write_text(f"Interviewer: Review it.\n{body}\n")
+        files.append(cl.File(name=f"t{i}.txt", path=str(p), mime="text/plain"))
+    ticks = 0
+    stop = asyncio.Event()
 
-        async def ticker() -> None:
-            nonlocal ticks
-            while not stop.is_set():
-                ticks += 1
-                await asyncio.sleep(0)
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
 
-        # Judge one file first (not counted), so the workers are up and the prompts loaded.
-        await app_module.on_message(cl.Message(content="", elements=files[:1], type="user_message"))
-        task = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
-        await app_module.on_message(cl.Message(content="", elements=files[1:3], type="user_message"))
-        stop.set()
-        await task
-        # The loop kept running other users' work while the judge ran: it was not judging on the loop.
-        assert ticks > 5000, ticks
-        ctx.events.clear()
-        await app_module.on_message(cl.Message(content="", elements=files, type="user_message"))
-        shown = ctx.messages()
-        assert sum(m.startswith("## Feedback") for m in shown) == app_module.MAX_REPLAY_FILES
-        assert any("7 files were dropped" in m for m in shown)
-    finally:
-        _close_pool(app_module)
+    # Judge one file first (not counted), so the workers are up and the prompts loaded.
+    await app_module.on_message(cl.Message(content="", elements=files[:1], type="user_message"))
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    await app_module.on_message(cl.Message(content="", elements=files[1:3], type="user_message"))
+    stop.set()
+    await task
+    # The loop kept running other users' work while the judge ran: it was not judging on the loop.
+    assert ticks > 5000, ticks
+    ctx.events.clear()
+    await app_module.on_message(cl.Message(content="", elements=files, type="user_message"))
+    shown = ctx.messages()
+    assert sum(m.startswith("## Feedback") for m in shown) == MAX_REPLAY_FILES
+    assert any("7 files were dropped" in m for m in shown)

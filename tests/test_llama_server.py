@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from agents.adapters.doctor import run_doctor
 from agents.config import load_settings
 from agents.domain.feedback import JudgeKind
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import InterviewConfig, TurnKind
+from agents.interview.doctor import run_doctor
 from agents.interview.session import InterviewSession, MessageStarted, Token
 from agents.storage.file_store import TranscriptStore
 from evals.dataset import DEFAULT_DATASET
@@ -135,7 +135,7 @@ async def test_interview_streams_and_judges_or_falls_back_labelled(
     real_model: str, library: PromptLibrary, tmp_path: Path
 ) -> None:
     settings = load_settings()
-    session = InterviewSession.new(
+    session = await InterviewSession.new(
         InterviewConfig(scenario_count=1, max_probes=1, seed=1),
         settings=settings,
         library=library,

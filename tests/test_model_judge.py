@@ -158,7 +158,7 @@ async def test_incremental_judging_starts_in_the_background_and_merges(
         return json.dumps({"criteria": [{"id": c, "evidence": [], "reasoning": "r", "met": c in met} for c in wanted]})
 
     mock_script.handle("judge", lambda msgs: judge_reply(msgs))
-    session = InterviewSession.new(
+    session = await InterviewSession.new(
         InterviewConfig(scenario_count=2, max_probes=0, seed=4),
         settings=load_settings(),
         library=library,
@@ -280,7 +280,7 @@ async def test_a_model_probe_never_carries_an_image_or_html(
     monkeypatch.setenv("COACH_MODE", "mock")
     reply = "Who exactly is harmed? ![p](http://127.0.0.1:9/x.png) <img src=x>"
     mock_script.handle("interviewer", lambda messages: reply)
-    session = InterviewSession.new(
+    session = await InterviewSession.new(
         InterviewConfig(scenario_count=1, max_probes=1, seed=1),
         settings=load_settings(),
         library=library,

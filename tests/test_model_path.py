@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agents.adapters.doctor import diagnose, run_doctor
 from agents.config import load_settings
 from agents.domain.feedback import JudgeKind
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import InterviewConfig, Role
+from agents.interview.doctor import diagnose, run_doctor
 from agents.interview.session import InterviewSession, MessageDone, MessageStarted, Token
 from agents.storage.file_store import TranscriptStore
 from evals.stub import StubConfig, StubServer
@@ -41,7 +41,7 @@ def _use(stub: StubServer, monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
 
 async def _interview(library: PromptLibrary, store: TranscriptStore, seed: int) -> tuple[InterviewSession, int, int]:
     settings = load_settings()
-    session = InterviewSession.new(
+    session = await InterviewSession.new(
         InterviewConfig(scenario_count=2, max_probes=1, seed=seed), settings=settings, library=library, store=store
     )
     tokens = 0

@@ -85,7 +85,7 @@ async def _interview(library: PromptLibrary, tmp_path: Path, answers: list[str])
     settings = load_settings(coach_prompts_dir=library.root, coach_data_dir=tmp_path / "data")
     config = InterviewConfig(scenario_count=2, max_probes=1, seed=3)
     store = TranscriptStore(tmp_path / "data")
-    session = InterviewSession.new(config, settings=settings, library=library, store=store)
+    session = await InterviewSession.new(config, settings=settings, library=library, store=store)
     async for _ in session.start():
         pass
     for text in answers:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from agents.adapters.choices import mode_line
 from agents.config import load_settings
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import Role, Transcript, TurnKind, load_transcript, parse_transcript_text
 from agents.errors import ConflictError, TranscriptError
+from agents.interview.choices import mode_line
 from agents.judging.offline import OfflineJudge
 from agents.reporting.report import details_markdown, to_markdown
 from agents.security.files import ensure_private_dir, tighten_tree
@@ -167,14 +167,14 @@ def test_devices_and_fifos_are_refused_without_reading(tmp_path: Path) -> None:
 def test_a_save_from_a_stale_copy_is_refused(tmp_path: Path) -> None:
     store = TranscriptStore(tmp_path)
     transcript = Transcript()
-    store.save(transcript)
+    store.write(transcript)
     tab_one = store.load(transcript.id)
     tab_two = store.load(transcript.id)
     tab_one.add_turn(Role.CANDIDATE, "first", TurnKind.ANSWER)
-    store.save(tab_one)
+    store.write(tab_one)
     tab_two.add_turn(Role.CANDIDATE, "second", TurnKind.ANSWER)
     with pytest.raises(ConflictError):
-        store.save(tab_two)
+        store.write(tab_two)
     assert [t.text for t in store.load(transcript.id).candidate_turns] == ["first"]
     assert tab_two.revision == tab_one.revision - 1  # a refused save changes nothing
 
@@ -198,7 +198,7 @@ def test_endpoint_urls_are_shown_without_credentials(url: str, monkeypatch: pyte
 async def test_doctor_output_hides_credentials_in_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from agents.adapters.doctor import run_doctor
+    from agents.interview.doctor import run_doctor
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://user:sk-test-fake-abcdefghijkl@127.0.0.1:9/v1?key=sk-zz")
     settings = load_settings()

@@ -22,16 +22,16 @@ async def _drain(events: object) -> list[MessageDone]:
     return done
 
 
-def _session(library: PromptLibrary, tmp_path: Path, **cfg: object) -> InterviewSession:
+async def _session(library: PromptLibrary, tmp_path: Path, **cfg: object) -> InterviewSession:
     settings = load_settings()
     config = InterviewConfig(**{"scenario_count": 2, "max_probes": 1, "seed": 3, **cfg})  # type: ignore[arg-type]
-    return InterviewSession.new(config, settings=settings, library=library, store=TranscriptStore(tmp_path))
+    return await InterviewSession.new(config, settings=settings, library=library, store=TranscriptStore(tmp_path))
 
 
 async def test_offline_interview_probes_checks_consistency_and_saves_every_turn(
     library: PromptLibrary, tmp_path: Path
 ) -> None:
-    session = _session(library, tmp_path)
+    session = await _session(library, tmp_path)
     path = tmp_path / "transcripts" / f"{session.transcript.id}.json"
     first = await _drain(session.start())
     assert [m.turn.kind for m in first] == [TurnKind.INTRO, TurnKind.QUESTION]
@@ -71,7 +71,7 @@ async def test_offline_interview_probes_checks_consistency_and_saves_every_turn(
 
 
 async def test_probe_never_repeats_a_target_and_respects_max(library: PromptLibrary, tmp_path: Path) -> None:
-    session = _session(library, tmp_path, scenario_count=1, max_probes=3)
+    session = await _session(library, tmp_path, scenario_count=1, max_probes=3)
     await _drain(session.start())
     targets = []
     for _ in range(3):
@@ -93,7 +93,7 @@ async def test_probe_never_repeats_a_target_and_respects_max(library: PromptLibr
     ],
 )
 async def test_interviewer_stays_in_role(library: PromptLibrary, tmp_path: Path, message: str) -> None:
-    session = _session(library, tmp_path)
+    session = await _session(library, tmp_path)
     await _drain(session.start())
     out = await _drain(session.respond(message))
     assert out[0].turn.kind is TurnKind.REFUSAL
@@ -106,14 +106,14 @@ async def test_interviewer_stays_in_role(library: PromptLibrary, tmp_path: Path,
 
 
 async def test_empty_answer_is_kept_and_question_stays_open(library: PromptLibrary, tmp_path: Path) -> None:
-    session = _session(library, tmp_path)
+    session = await _session(library, tmp_path)
     await _drain(session.start())
     out = await _drain(session.respond("   "))
     assert out[0].turn.kind is TurnKind.REFUSAL and session.phase == Phase.AWAITING_ANSWER
 
 
 async def test_end_early_still_gives_feedback(library: PromptLibrary, tmp_path: Path) -> None:
-    session = _session(library, tmp_path, scenario_count=3)
+    session = await _session(library, tmp_path, scenario_count=3)
     await _drain(session.start())
     await _drain(session.respond("The AI should tell them to call 999 now because this could be a heart attack."))
     await _drain(session.end_early())
@@ -123,7 +123,7 @@ async def test_end_early_still_gives_feedback(library: PromptLibrary, tmp_path: 
 
 
 async def test_resume_from_saved_file_continues(library: PromptLibrary, tmp_path: Path) -> None:
-    session = _session(library, tmp_path)
+    session = await _session(library, tmp_path)
     await _drain(session.start())
     await _drain(session.respond("I'd refer."))
     store = TranscriptStore(tmp_path)
@@ -137,8 +137,8 @@ async def test_resume_from_saved_file_continues(library: PromptLibrary, tmp_path
     assert len(store.load(session.transcript.id).turns) == len(session.transcript.turns) + 2
 
 
-def test_scenarios_match_profession_and_setting(library: PromptLibrary, tmp_path: Path) -> None:
-    session = _session(library, tmp_path, scenario_count=4, profession="pharmacist", setting="us")
+async def test_scenarios_match_profession_and_setting(library: PromptLibrary, tmp_path: Path) -> None:
+    session = await _session(library, tmp_path, scenario_count=4, profession="pharmacist", setting="us")
     chosen = session.scenarios
     assert len({s.id for s in chosen}) == 4
     assert all(s.setting.value == "us" for s in chosen)

@@ -6,16 +6,28 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
 from agents.config import Mode, Settings, load_settings
+from agents.domain.feedback import Feedback
 from agents.domain.library import PromptLibrary, load_library
 from agents.domain.scenarios import PROFESSIONS
-from agents.domain.transcript import InterviewConfig, Status, Transcript, load_transcript
-from agents.errors import CoachError, ConfigurationError, TranscriptError
-from agents.interview.session import InterviewSession, MessageDone, MessageStarted, Notice, Token, make_judge
+from agents.domain.transcript import InterviewConfig
+from agents.errors import CoachError, ConfigurationError
+from agents.interview.service import (
+    FeedbackReady,
+    InterviewService,
+    JudgingStarted,
+    MessageDone,
+    MessageStarted,
+    Notice,
+    ReplayFailed,
+    ServiceEvent,
+    Token,
+    Upload,
+    WelcomeBack,
+)
 from agents.reporting.report import to_json_line, to_markdown
 from agents.security.files import private_umask
 from agents.storage.file_store import TranscriptStore
@@ -48,48 +60,60 @@ def _prompt_answer(out: TextIO) -> str | None:
         lines.append(line.rstrip("\n"))
 
 
+async def _show(events: AsyncIterator[ServiceEvent], out: TextIO, fmt: str = "md") -> Feedback | None:
+    """Service events as terminal text; returns the feedback, if the events brought any."""
+    feedback: Feedback | None = None
+    streamed = False
+    async for ev in events:
+        if isinstance(ev, MessageStarted):
+            out.write("Interviewer: ")
+            streamed = False
+        elif isinstance(ev, Token):
+            out.write(ev.text)
+            out.flush()
+            streamed = True
+        elif isinstance(ev, MessageDone):
+            # A question shown again (on resuming) comes whole, without tokens.
+            out.write(("" if streamed else ev.turn.text) + "\n\n")
+        elif isinstance(ev, Notice):
+            out.write(f"(note) {ev.text}\n\n")
+        elif isinstance(ev, WelcomeBack):
+            out.write(f"Resuming interview {ev.transcript_id}: {ev.answered} answer(s) saved.\n\n")
+        elif isinstance(ev, JudgingStarted):
+            out.write("Scoring your answers…\n\n")
+        elif isinstance(ev, FeedbackReady):
+            feedback = ev.feedback
+            out.write(to_json_line(ev.feedback) + "\n" if fmt == "json" else to_markdown(ev.feedback) + "\n\n")
+    return feedback
+
+
 async def run_interview(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run an interview on the terminal; answers come from stdin (scriptable)."""
-    library = _library(settings)
     store = TranscriptStore(settings.coach_data_dir)
-    config = InterviewConfig(
-        profession=args.profession,
-        setting=args.setting,
-        scenario_count=args.scenarios,
-        max_probes=args.probes,
-        seed=args.seed,
-    )
+    service = InterviewService(settings, _library(settings), store)
+    conv = service.conversation()
     if args.resume is not None:
-        transcript = _pick_resume(store, args.resume)
-        session = InterviewSession.resume(transcript, settings=settings, library=library, store=store)
-        answered = len(transcript.candidate_turns)
-        out.write(f"Resuming interview {transcript.id}: {answered} answer(s) saved.\n\n")
-        pending = session.pending_question()
-        if pending is not None:
-            out.write(f"Interviewer: {pending.text}\n\n")
+        resumed = conv.resume_latest(args.resume)
+        opening = resumed
     else:
-        session = InterviewSession.new(config, settings=settings, library=library, store=store)
-    interactive = sys.stdin.isatty()
+        config = InterviewConfig(
+            profession=args.profession,
+            setting=args.setting,
+            scenario_count=args.scenarios,
+            max_probes=args.probes,
+            seed=args.seed,
+        )
+        opening = conv.start_with(config)
+    # The pending question of a resumed interview is shown whole: it was streamed before.
+    await _show(opening, out, args.format)
+    session = conv.session
+    assert session is not None
     out.write(
         f"[{settings.mode.value} mode — interviewer: {session.transcript.models['interviewer']}, "
         f"judge: {session.transcript.models['judge']}]\n\n"
     )
-
-    async def show(events: object) -> None:
-        async for ev in events:  # type: ignore[attr-defined]
-            if isinstance(ev, MessageStarted):
-                out.write("Interviewer: ")
-            elif isinstance(ev, Token):
-                out.write(ev.text)
-                out.flush()
-            elif isinstance(ev, MessageDone):
-                out.write("\n\n")
-            elif isinstance(ev, Notice):
-                out.write(f"(note) {ev.text}\n\n")
-
-    if args.resume is None:
-        await show(session.start())
-    while not session.finished:
+    interactive = sys.stdin.isatty()
+    while conv.active:
         if interactive:
             answer = _prompt_answer(out)
         else:
@@ -98,61 +122,35 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
                 out.write(f"Candidate: {answer}\n\n")
         if answer is None:
             out.write("(input ended — finishing the interview early)\n\n")
-            await show(session.end_early())
+            await _show(conv.end(), out, args.format)
             break
-        await show(session.respond(answer))
-
-    out.write("Scoring your answers…\n\n")
-    feedback = await session.evaluate()
-    path = store.path_for(session.transcript.id)
-    if args.format == "json":
-        out.write(to_json_line(feedback) + "\n")
-    else:
-        out.write(to_markdown(feedback) + "\n\n")
-    out.write(f"Transcript saved: {path}\n")
+        await _show(conv.answer(answer), out, args.format)
+    out.write(f"Transcript saved: {store.path_for(session.transcript.id)}\n")
     return 0
-
-
-def _pick_resume(store: TranscriptStore, wanted: str) -> Transcript:
-    """The interview to resume: the id given, or the latest unfinished one."""
-    if wanted:
-        transcript = store.load(wanted)
-    else:
-        unfinished = [t for t in store.list() if t.status is Status.IN_PROGRESS]
-        if not unfinished:
-            raise ConfigurationError(f"no unfinished interview in {store.transcripts}")
-        transcript = unfinished[0]
-    if transcript.status is not Status.IN_PROGRESS:
-        raise ConfigurationError(f"interview {transcript.id} has already ended ({transcript.status.value})")
-    return transcript
 
 
 async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Judge each file again; one report (or JSON line) per file."""
-    library = _library(settings)
     if args.judge == "llm" and settings.mode is Mode.OFFLINE:
         raise ConfigurationError(
             "--judge llm needs a model endpoint: set OPENAI_API_KEY and/or OPENAI_BASE_URL "
             "(or COACH_MODE=mock for a scripted test model)."
         )
-    judge = make_judge(settings, library, mode="offline" if args.judge == "offline" else "llm")
+    service = InterviewService(settings, _library(settings), TranscriptStore(settings.coach_data_dir))
+    uploads = [Upload(name, name) for name in args.files]
     failed = 0
-    for name in args.files:
-        try:
-            transcript = load_transcript(Path(name), source=name)
-        except TranscriptError as exc:
+    async for ev in service.replay(uploads, mode=args.judge):
+        if isinstance(ev, ReplayFailed):
             failed += 1
-            err.write(f"error: {exc}\n")
+            err.write(f"error: {ev.message}\n")
             if args.format == "json":
-                out.write(json.dumps({"source": name, "error": str(exc)}) + "\n")
-            continue
-        feedback = await judge.evaluate(transcript)
-        feedback.source = name
-        if args.format == "json":
-            out.write(to_json_line(feedback) + "\n")
-        else:
-            out.write(f"# {name}\n\n{to_markdown(feedback)}\n\n")
-        out.flush()
+                out.write(json.dumps({"source": ev.name, "error": ev.message}) + "\n")
+        elif isinstance(ev, FeedbackReady):
+            if args.format == "json":
+                out.write(to_json_line(ev.feedback) + "\n")
+            else:
+                out.write(f"# {ev.feedback.source}\n\n{to_markdown(ev.feedback)}\n\n")
+            out.flush()
     return 1 if failed else 0
 
 
@@ -207,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_eval(args, settings, out, err))
         if args.command == "doctor":
-            from agents.adapters.doctor import run_doctor
+            from agents.interview.doctor import run_doctor
 
             return asyncio.run(run_doctor(settings, out, timeout=args.timeout))
     except CoachError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
 
 from agents.config import Mode, Settings, mode_line
 from agents.domain.feedback import Feedback
@@ -19,12 +18,16 @@ from agents.domain.scenarios import Scenario, Setting, choose_scenarios
 from agents.domain.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
 from agents.errors import ConflictError, ModelUnavailableError
 from agents.interview.interviewer import Interviewer, question_markdown
-from agents.judging.offline import OfflineJudge, answers_of, get_analyzer
+from agents.judging.factory import Judge, make_judge
+from agents.judging.offline import answers_of, get_analyzer
 from agents.models.gateway import ModelGateway
 from agents.security.markdown import quote_block, without_images
-from agents.storage.file_store import TranscriptStore
+from agents.storage.repository import TranscriptRepository
 
 REALISTIC_TOTAL_SECONDS = 20 * 60
+# Interviewer messages that ask something (a time guide applies), and those that wait for an answer.
+ASKING_KINDS = frozenset({TurnKind.QUESTION, TurnKind.PROBE, TurnKind.CONSISTENCY})
+AWAITING_KINDS = ASKING_KINDS | {TurnKind.REFUSAL}
 
 
 @dataclass
@@ -46,48 +49,24 @@ class Token:
 
 @dataclass
 class MessageDone:
-    """The message is complete and saved; `turn.text` is authoritative (replaces streamed text)."""
+    """The message is complete and saved; `turn.text` is authoritative (replaces streamed text).
+    `awaiting` is true when the message waits for the candidate's answer."""
 
     turn: Turn
+    awaiting: bool = False
+    time_guide_seconds: int | None = None
 
 
 @dataclass
 class Notice:
-    """A note for the candidate that is not part of the interview (e.g. an answer was cut)."""
+    """A note for the candidate that is not part of the interview (e.g. an answer was cut);
+    `warning` when something went wrong."""
 
     text: str
+    warning: bool = False
 
 
 Event = MessageStarted | Token | MessageDone | Notice
-
-
-class Judge(Protocol):
-    """Anything that turns a transcript into feedback."""
-
-    @property
-    def name(self) -> str: ...
-
-    async def evaluate(self, transcript: Transcript) -> Feedback: ...
-
-
-def make_judge(
-    settings: Settings, library: PromptLibrary, mode: str | None = None, *, incremental: bool = False
-) -> Judge:
-    """The judge chosen by configuration: offline, or a model judge (mock or real) with fallback.
-
-    `incremental` (for live interviews) judges each scenario in the background as it completes.
-    """
-    chosen = mode or ("offline" if settings.mode is Mode.OFFLINE else "llm")
-    if chosen == "offline":
-        return OfflineJudge(library, settings.coach_max_answer_chars)
-    from agents.judging.model_judge import LLMJudge
-
-    judge = LLMJudge(settings, library)
-    if incremental and settings.coach_incremental_judge:
-        from agents.judging.incremental import IncrementalJudge
-
-        return IncrementalJudge(judge)
-    return judge
 
 
 def make_interviewer_gateway(settings: Settings) -> ModelGateway | None:
@@ -106,7 +85,7 @@ class InterviewSession:
         *,
         settings: Settings,
         library: PromptLibrary,
-        store: TranscriptStore,
+        store: TranscriptRepository,
         gateway: ModelGateway | None = None,
         judge: Judge | None = None,
     ) -> None:
@@ -123,13 +102,13 @@ class InterviewSession:
     # ----- construction ---------------------------------------------------------------------
 
     @classmethod
-    def new(
+    async def new(
         cls,
         config: InterviewConfig,
         *,
         settings: Settings,
         library: PromptLibrary,
-        store: TranscriptStore,
+        store: TranscriptRepository,
         owner: str | None = None,
         gateway: ModelGateway | None = None,
         judge: Judge | None = None,
@@ -153,7 +132,7 @@ class InterviewSession:
             "judge": judge.name,
         }
         session = cls(transcript, settings=settings, library=library, store=store, gateway=gateway, judge=judge)
-        store.save(transcript)
+        await store.save(transcript)
         return session
 
     @classmethod
@@ -163,7 +142,7 @@ class InterviewSession:
         *,
         settings: Settings,
         library: PromptLibrary,
-        store: TranscriptStore,
+        store: TranscriptRepository,
         gateway: ModelGateway | None = None,
         judge: Judge | None = None,
     ) -> InterviewSession:
@@ -231,8 +210,8 @@ class InterviewSession:
             consistency_done=self.state.consistency_done if consistency_done is None else consistency_done,
         )
 
-    def _save(self) -> None:
-        self.store.save(self.transcript)
+    async def _save(self) -> None:
+        await self.store.save(self.transcript)
 
     async def _say(
         self,
@@ -263,8 +242,8 @@ class InterviewSession:
         turn = self.transcript.add_turn(
             Role.INTERVIEWER, final, kind, scenario_id=scenario_id, probe_target=probe_target
         )
-        self._save()
-        yield MessageDone(turn)
+        await self._save()
+        yield self._done(turn)
 
     # ----- the interview --------------------------------------------------------------------
 
@@ -288,12 +267,16 @@ class InterviewSession:
         async for ev in self._ask_current():
             yield ev
 
+    def _done(self, turn: Turn) -> MessageDone:
+        awaiting = turn.kind in AWAITING_KINDS and not self.finished
+        return MessageDone(turn, awaiting, self.time_guide() if turn.kind in ASKING_KINDS else None)
+
     def pending_question(self) -> Turn | None:
         """The interviewer's last message, which the candidate has not answered yet (if any)."""
         for turn in reversed(self.transcript.turns):
             if turn.role is Role.CANDIDATE:
                 return None
-            if turn.kind in (TurnKind.QUESTION, TurnKind.PROBE, TurnKind.CONSISTENCY, TurnKind.REFUSAL):
+            if turn.kind in AWAITING_KINDS:
                 return turn
         return None
 
@@ -323,7 +306,7 @@ class InterviewSession:
             truncated=len(text) > limit,
         )
         try:
-            self._save()
+            await self._save()
         except ConflictError:
             # Another tab or window answered first. Nothing of theirs is overwritten; this answer is
             # shown back in full so it can be sent again, and the interview carries on from the latest.
@@ -340,7 +323,7 @@ class InterviewSession:
             removed = self.interviewer.redactor.scrub(text).kinds
             if removed:
                 turn.redactions = removed
-                self._save()
+                await self._save()
                 yield Notice(
                     "Before your answer goes to the model provider, these were replaced with placeholders: "
                     f"{', '.join(removed)}. Your saved transcript keeps what you typed; please use fictional details."
@@ -394,7 +377,7 @@ class InterviewSession:
             yield ev
 
     async def _moved_on(self, unsent: str) -> AsyncIterator[Event]:
-        latest = self.store.load(self.transcript.id)
+        latest = await self.store.get(self.transcript.id)
         self.transcript = latest
         yield Notice(
             "This interview moved on in another tab or window, so the answer you just sent was **not** "
@@ -407,7 +390,7 @@ class InterviewSession:
         pending = self.pending_question()
         if pending is not None:
             yield MessageStarted(pending.kind, pending.scenario_id, None, self.time_guide())
-            yield MessageDone(pending)
+            yield self._done(pending)
 
     async def _advance(self) -> AsyncIterator[Event]:
         done = self.scenarios[self.position].id if self.position < len(self.scenarios) else None
@@ -443,28 +426,28 @@ class InterviewSession:
         async for ev in self._finish(Status.ENDED_EARLY):
             yield ev
 
-    def abandon(self) -> None:
+    async def abandon(self) -> None:
         """Leave the interview without feedback (the user started another); it stays on disk, ended early."""
         if self.finished:
             return
         self.state.phase = Phase.FINISHED
         self.transcript.status = Status.ENDED_EARLY
         try:
-            self._save()
+            await self._save()
         except ConflictError:
             # Saved elsewhere meanwhile: leave the latest copy, ended early unless it already finished.
-            self.transcript = self.store.load(self.transcript.id)
+            self.transcript = await self.store.get(self.transcript.id)
             if not self.finished:
                 self.state.phase = Phase.FINISHED
                 self.transcript.status = Status.ENDED_EARLY
-                self._save()
+                await self._save()
 
     async def evaluate(self) -> Feedback:
         """Judge the transcript (model judge with labelled fallback, or offline) and save the feedback."""
         feedback = await self.judge.evaluate(self.transcript)
         feedback.source = feedback.source or f"interview {self.transcript.id}"
         self.feedback = feedback
-        self.store.save_feedback(self.transcript.id, feedback)
+        await self.store.save_feedback(self.transcript.id, feedback)
         return feedback
 
 

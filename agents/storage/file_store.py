@@ -1,4 +1,8 @@
-"""Where interviews live on disk: one JSON transcript per interview, one feedback file beside it."""
+"""Interviews on disk: one JSON transcript per interview, one feedback file beside it.
+
+The file implementation of `repository.TranscriptRepository`. Reads and writes are small and local,
+so they run in place; the protocol is async so that a database implementation can wait on I/O.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,31 @@ class TranscriptStore:
         self.transcripts = data_dir / "transcripts"
         self.reports = data_dir / "reports"
 
-    def save(self, transcript: Transcript) -> Path:
+    # ----- the repository protocol ----------------------------------------------------------
+
+    async def get(self, transcript_id: str, owner: str | None = None) -> Transcript:
+        """Load an interview; with an owner given, another user's interview is refused."""
+        return self.load(transcript_id, owner)
+
+    async def save(self, transcript: Transcript) -> None:
+        """Persist the transcript if nobody saved it since it was read (see `write`)."""
+        self.write(transcript)
+
+    async def interviews(self, owner: str | None = None) -> list[Transcript]:
+        """Past interviews, newest first; only the owner's when an owner is given."""
+        return self.list(owner)
+
+    async def save_feedback(self, transcript_id: str, feedback: Feedback) -> None:
+        """Write the feedback next to the transcript, atomically."""
+        self.write_feedback(transcript_id, feedback)
+
+    async def load_feedback(self, transcript_id: str) -> Feedback | None:
+        """The saved feedback for an interview, if any."""
+        return self.read_feedback(transcript_id)
+
+    # ----- files ------------------------------------------------------------------------------
+
+    def write(self, transcript: Transcript) -> Path:
         """Persist the transcript now (temp file, fsync, rename), if nobody saved it since it was read.
 
         The saved file's revision must equal `transcript.revision`, else ConflictError and nothing is
@@ -92,12 +120,12 @@ class TranscriptStore:
                 out.append(t)
         return sorted(out, key=lambda t: t.updated_at, reverse=True)
 
-    def save_feedback(self, transcript_id: str, feedback: Feedback) -> Path:
+    def write_feedback(self, transcript_id: str, feedback: Feedback) -> Path:
         """Write the feedback next to the transcript, atomically."""
         return atomic_write(self.reports / f"{transcript_id}.json", feedback.model_dump_json(indent=2).encode("utf-8"))
 
-    def load_feedback(self, transcript_id: str) -> Feedback | None:
-        """The saved feedback for an interview, if any."""
+    def read_feedback(self, transcript_id: str) -> Feedback | None:
+        """The saved feedback file for an interview, if any."""
         path = self.reports / f"{transcript_id}.json"
         if not path.exists():
             return None

@@ -1,6 +1,6 @@
-"""Front-end–neutral pieces of the browser experience: the welcome text, choices and their
-mapping to an interview configuration, quick-start commands, the feedback chart, and which saved
-interview to resume. `app.py` only wires these into Chainlit.
+"""What a candidate chooses, whatever the front end: profession and setting labels, the welcome
+text, chat choices and their mapping to an interview configuration (checked, with the setting
+named when a value is out of range), and quick-start commands.
 """
 
 from __future__ import annotations
@@ -8,13 +8,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from agents.config import Settings, mode_line
 from agents.domain.scenarios import PROFESSIONS
-from agents.domain.transcript import InterviewConfig, Status, Transcript, utc_now
-from agents.storage.file_store import TranscriptStore
+from agents.domain.transcript import InterviewConfig
 
 PROFESSION_LABELS = {
     "doctor": "Doctor / GP",
@@ -25,7 +23,6 @@ PROFESSION_LABELS = {
     "clinical_researcher": "Clinical researcher",
 }
 SETTING_LABELS = {"uk": "UK (NHS)", "us": "US"}
-RESUME_WINDOW = timedelta(days=7)
 
 _QUICK = re.compile(r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$", re.I)
 
@@ -133,14 +130,3 @@ def parse_start_command(text: str) -> dict[str, Any] | None:
         low, high, _ = _RANGES["scenarios"]
         choices["scenarios"] = max(low, min(high, int(n.group(1))))
     return choices
-
-
-def resumable(store: TranscriptStore, owner: str | None) -> Transcript | None:
-    """The most recent unfinished interview of this user (any local user when auth is off)."""
-    cutoff = utc_now() - RESUME_WINDOW
-    for t in store.list(owner=owner):
-        unfinished = t.status is Status.IN_PROGRESS and t.state.phase != "finished"
-        # Without login, only interviews that belong to nobody are picked up.
-        if unfinished and t.updated_at >= cutoff and (owner is not None or t.owner is None):
-            return t
-    return None

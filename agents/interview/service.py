@@ -1,0 +1,411 @@
+"""The interview service: what every front end calls. The browser (Chainlit), the terminal and the
+simulations drive the same `Conversation`, and render the same events; none of them decides what
+happens next.
+
+A `Conversation` is one user's connection: start, answer, upload transcripts to replay, change
+settings, end, resume and feedback. Each call is an async stream of events: the interview's own
+(`MessageStarted`, `Token`, `MessageDone`, `Notice`) and the service's (`WelcomeBack`,
+`JudgingStarted`, `FeedbackReady`, `ReplayFailed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from agents.config import Mode, Settings
+from agents.domain.feedback import Feedback
+from agents.domain.library import PromptLibrary
+from agents.domain.transcript import InterviewConfig, Phase, Status, Transcript, load_transcript, utc_now
+from agents.errors import CoachError, ConfigurationError, ConflictError, TranscriptError
+from agents.interview.choices import SettingsProblem, config_from_choices, parse_start_command
+from agents.interview.doctor import DoctorReport, diagnose
+from agents.interview.session import Event, InterviewSession, MessageDone, MessageStarted, Notice, Token
+from agents.judging.factory import Judge, make_judge, make_pool
+from agents.judging.pool import PooledOfflineJudge
+from agents.models.gateway import ModelGateway
+from agents.security.markdown import md_inline
+from agents.storage.repository import TranscriptRepository
+
+RESUME_WINDOW = timedelta(days=7)
+MAX_REPLAY_FILES = 5  # per message in the browser; more are refused with a message, not judged
+
+__all__ = [
+    "Conversation",
+    "Event",
+    "FeedbackReady",
+    "InterviewService",
+    "JudgingStarted",
+    "MessageDone",
+    "MessageStarted",
+    "Notice",
+    "ReplayFailed",
+    "ServiceEvent",
+    "Token",
+    "Upload",
+    "WelcomeBack",
+]
+
+
+@dataclass
+class WelcomeBack:
+    """An unfinished interview was picked up: how far it had gone."""
+
+    transcript_id: str
+    answered: int
+    scenario: tuple[int, int] | None  # (current, total) while a scenario is under discussion
+
+
+@dataclass
+class JudgingStarted:
+    """Judging has begun (it may take a moment with a model judge)."""
+
+    description: str
+
+
+@dataclass
+class FeedbackReady:
+    """Feedback on an interview or a replayed transcript, saved where it belongs."""
+
+    transcript: Transcript
+    feedback: Feedback
+    label: str | None = None  # file stem for downloads of a replayed upload
+
+
+@dataclass
+class ReplayFailed:
+    """An uploaded or named transcript could not be read."""
+
+    name: str
+    problem: str
+    line: int | None = None
+    message: str = ""  # the whole error, file and line included, for a terminal
+
+
+ServiceEvent = Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the user handed over: the name they gave it and where it now lies (None if lost)."""
+
+    name: str
+    path: str | None
+
+
+class InterviewService:
+    """What one process shares between users: settings, prompts, storage, judges, endpoint health."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        library: PromptLibrary,
+        repository: TranscriptRepository,
+        *,
+        pooled_judging: bool = False,
+        interviewer_gateway: Callable[[], ModelGateway | None] | None = None,
+        live_judge: Callable[[], Judge] | None = None,
+    ) -> None:
+        """`pooled_judging` runs the offline judge in worker processes (the web app's choice);
+        `interviewer_gateway` and `live_judge` replace the interviewer's model and the live
+        interview's judge that configuration would choose (simulations pass cached ones)."""
+        self.settings = settings
+        self.library = library
+        self.repository = repository
+        self.pooled_judging = pooled_judging
+        self._gateway = interviewer_gateway
+        self._live_judge = live_judge
+        self._pool: PooledOfflineJudge | None = None
+        self._endpoint: DoctorReport | None = None
+
+    # ----- judges ---------------------------------------------------------------------------
+
+    def _offline_pool(self) -> PooledOfflineJudge | None:
+        # Worker processes started on first use and shared by every user of this process.
+        if not self.pooled_judging:
+            return None
+        if self._pool is None:
+            self._pool = make_pool(self.settings)
+        return self._pool
+
+    def live_judge(self) -> Judge:
+        """The judge of a live interview: offline, or the model judge judging as scenarios end."""
+        if self._live_judge is not None:
+            return self._live_judge()
+        pool = self._offline_pool() if self.settings.mode is Mode.OFFLINE else None
+        return make_judge(self.settings, self.library, incremental=True, pool=pool)
+
+    def replay_judge(self, mode: str | None = None) -> Judge:
+        """The judge of a replayed transcript (`mode` "offline" or "llm"; by configuration if None)."""
+        offline = mode == "offline" or (mode is None and self.settings.mode is Mode.OFFLINE)
+        return make_judge(self.settings, self.library, mode, pool=self._offline_pool() if offline else None)
+
+    def close(self) -> None:
+        """Stop judging workers, if any were started."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    # ----- interviews -----------------------------------------------------------------------
+
+    async def endpoint_problem(self) -> str | None:
+        """In model mode, what is wrong with the endpoint, if anything. Checked once per process
+        while it works, and again on every asking while it keeps failing."""
+        if self.settings.mode is not Mode.OPENAI:
+            return None
+        if self._endpoint is None or not self._endpoint.usable:
+            self._endpoint = await diagnose(self.settings, timeout=10)
+        return None if self._endpoint.usable else self._endpoint.summary()
+
+    async def resumable(self, owner: str | None, *, within: timedelta | None = RESUME_WINDOW) -> Transcript | None:
+        """The most recent unfinished interview of this owner, begun or answered `within` the window
+        (any age when None). Without login (no owner), only interviews that belong to nobody."""
+        cutoff = utc_now() - within if within is not None else None
+        for t in await self.repository.interviews(owner):
+            unfinished = t.status is Status.IN_PROGRESS and t.state.phase is not Phase.FINISHED
+            recent = cutoff is None or t.updated_at >= cutoff
+            if unfinished and recent and (owner is not None or t.owner is None):
+                return t
+        return None
+
+    async def new_session(self, config: InterviewConfig, owner: str | None) -> InterviewSession:
+        """A fresh interview, saved before its first question is asked."""
+        return await InterviewSession.new(
+            config,
+            settings=self.settings,
+            library=self.library,
+            store=self.repository,
+            owner=owner,
+            gateway=self._gateway() if self._gateway is not None else None,
+            judge=self.live_judge(),
+        )
+
+    def resume_session(self, transcript: Transcript) -> InterviewSession:
+        """Carry on from a saved transcript."""
+        return InterviewSession.resume(
+            transcript,
+            settings=self.settings,
+            library=self.library,
+            store=self.repository,
+            gateway=self._gateway() if self._gateway is not None else None,
+            judge=self.live_judge(),
+        )
+
+    async def replay(
+        self, uploads: Sequence[Upload], *, mode: str | None = None, limit: int | None = None
+    ) -> AsyncIterator[ServiceEvent]:
+        """Judge each transcript again: one `FeedbackReady` or `ReplayFailed` per file, in order."""
+        if limit is not None and len(uploads) > limit:
+            yield Notice(
+                f"**{len(uploads)} files were dropped; up to {limit} are judged at a time.** The first {limit} "
+                "are judged now; send the others in another message.",
+                warning=True,
+            )
+            uploads = uploads[:limit]
+        judge = self.replay_judge(mode)
+        for upload in uploads:
+            try:
+                if not upload.path:
+                    raise TranscriptError(upload.name, "the upload arrived without its file")
+                transcript = load_transcript(Path(upload.path), source=upload.name)
+            except TranscriptError as exc:
+                yield ReplayFailed(upload.name, exc.problem, exc.line, str(exc))
+                continue
+            yield JudgingStarted(f"Replaying {md_inline(upload.name, 80)}")
+            feedback = await judge.evaluate(transcript)
+            feedback.source = upload.name
+            yield FeedbackReady(transcript, feedback, label=Path(upload.name).stem)
+
+    def conversation(self, owner: str | None = None, *, timing: str = "practice") -> Conversation:
+        """A new connection for `owner` (None without login) in the "practice" or "realistic" profile."""
+        return Conversation(self, owner, timing)
+
+
+class Conversation:
+    """One user's connection: the interview under way (if any) and the choices for the next one."""
+
+    def __init__(self, service: InterviewService, owner: str | None, timing: str) -> None:
+        self.service = service
+        self.owner = owner
+        self.timing = timing
+        self.session: InterviewSession | None = None
+        self.choices: dict[str, Any] = {}
+
+    @property
+    def transcript_id(self) -> str | None:
+        """The interview this connection is on, if any."""
+        return self.session.transcript.id if self.session is not None else None
+
+    @property
+    def active(self) -> bool:
+        """True while an interview is under way."""
+        return self.session is not None and not self.session.finished
+
+    # ----- opening ----------------------------------------------------------------------------
+
+    async def open(self) -> AsyncIterator[ServiceEvent]:
+        """A new connection: say if the model endpoint is unusable; pick up an unfinished interview."""
+        problem = await self.service.endpoint_problem()
+        if problem:
+            yield Notice(
+                f"**The model endpoint is not usable** — {problem}\n\nYou can still practise: questions come from "
+                "the scenario bank and your answers are scored by the offline judge, labelled as the fallback. "
+                "Fix the settings (`coach doctor` shows the details) and restart, or unset `OPENAI_API_KEY` and "
+                "`OPENAI_BASE_URL` for offline mode.",
+                warning=True,
+            )
+        pending = await self.service.resumable(self.owner)
+        if pending is not None:
+            async for ev in self._resume(pending, welcome_back=True):
+                yield ev
+
+    async def open_interview(self, transcript_id: str) -> AsyncIterator[ServiceEvent]:
+        """Open a past interview by id (a thread from the history): carry on, or show its feedback."""
+        try:
+            transcript = await self.service.repository.get(transcript_id, owner=self.owner)
+        except TranscriptError as exc:
+            yield Notice(f"That interview could not be opened: {md_inline(exc.problem, 300)}", warning=True)
+            return
+        async for ev in self._resume(transcript, welcome_back=False):
+            yield ev
+
+    async def resume_latest(self, wanted: str = "") -> AsyncIterator[ServiceEvent]:
+        """Carry on the interview `wanted` (an id), or the latest unfinished one of any age."""
+        if wanted:
+            transcript = await self.service.repository.get(wanted, owner=self.owner)
+        else:
+            found = await self.service.resumable(self.owner, within=None)
+            if found is None:
+                raise ConfigurationError("no unfinished interview to resume")
+            transcript = found
+        if transcript.status is not Status.IN_PROGRESS:
+            raise ConfigurationError(f"interview {transcript.id} has already ended ({transcript.status.value})")
+        async for ev in self._resume(transcript, welcome_back=True):
+            yield ev
+
+    async def _resume(self, transcript: Transcript, *, welcome_back: bool) -> AsyncIterator[ServiceEvent]:
+        session = self.service.resume_session(transcript)
+        self.session = session
+        if session.finished:
+            feedback = await self.service.repository.load_feedback(transcript.id)
+            if feedback is None:
+                yield JudgingStarted(self._judging_text(session))
+                feedback = await session.evaluate()
+            yield FeedbackReady(session.transcript, feedback)
+            return
+        if welcome_back:
+            current = (session.position + 1, len(session.scenarios)) if session.current_scenario else None
+            yield WelcomeBack(transcript.id, len(transcript.candidate_turns), current)
+        pending = session.pending_question()
+        if pending is not None:
+            yield MessageStarted(pending.kind, pending.scenario_id, None, session.time_guide())
+            yield session._done(pending)
+
+    # ----- the interview ------------------------------------------------------------------------
+
+    def check_choices(self, choices: dict[str, Any]) -> InterviewConfig:
+        """The configuration these choices (over the ones kept) give; SettingsProblem names a bad one."""
+        return config_from_choices({**self.choices, **choices}, self.timing)
+
+    async def start(self, choices: dict[str, Any] | None = None) -> AsyncIterator[ServiceEvent]:
+        """A new interview from the kept choices with `choices` over them."""
+        config = self.check_choices(choices or {})
+        async for ev in self.start_with(config):
+            yield ev
+
+    async def start_with(self, config: InterviewConfig) -> AsyncIterator[ServiceEvent]:
+        """A new interview with this configuration; one under way is kept, ended early."""
+        if self.session is not None and not self.session.finished:
+            await self.session.abandon()
+        self.session = await self.service.new_session(config, self.owner)
+        async for ev in self.session.start():
+            yield ev
+
+    async def message(self, text: str, uploads: Sequence[Upload] = ()) -> AsyncIterator[ServiceEvent]:
+        """A chat message: transcripts to replay, a start command, or an answer."""
+        if uploads:
+            async for ev in self.service.replay(uploads, limit=MAX_REPLAY_FILES):
+                yield ev
+            if not text.strip():
+                return
+        start = parse_start_command(text)
+        if start is not None or not self.active:
+            if uploads and start is None:
+                return  # words sent with files, and no interview to answer: nothing more to do
+            # A start command never counts as an answer; the interview it replaces is kept, ended early.
+            async for ev in self.start(start or {}):
+                yield ev
+            return
+        async for ev in self.answer(text):
+            yield ev
+
+    async def answer(self, text: str) -> AsyncIterator[ServiceEvent]:
+        """The candidate's answer: saved before anything else, then what comes next; feedback at the end."""
+        session = self.session
+        if session is None or session.finished:
+            raise ConfigurationError("there is no interview under way to answer")
+        try:
+            async for ev in session.respond(text):
+                yield ev
+        except ConflictError:
+            async for moved in self._moved_on(session):
+                yield moved
+            return
+        except CoachError as exc:
+            yield Notice(
+                f"{md_inline(str(exc), 300)} Your answer is saved; send it again or end the interview.", warning=True
+            )
+            return
+        if session.finished:
+            async for judged in self._feedback(session):
+                yield judged
+
+    async def end(self) -> AsyncIterator[ServiceEvent]:
+        """Stop the interview now; feedback covers what was answered."""
+        session = self.session
+        if session is None or session.finished:
+            return
+        try:
+            async for ev in session.end_early():
+                yield ev
+        except ConflictError:
+            async for moved in self._moved_on(session):
+                yield moved
+            return
+        async for judged in self._feedback(session):
+            yield judged
+
+    async def update_settings(self, choices: dict[str, Any]) -> AsyncIterator[ServiceEvent]:
+        """New choices: checked before anything changes; they apply to the next interview, or at once
+        to an interview that has not been answered yet (which is started again with them)."""
+        try:
+            self.check_choices(choices)
+        except SettingsProblem as exc:
+            yield Notice(f"{md_inline(str(exc), 300)} Nothing was changed.", warning=True)
+            return
+        self.choices = {**self.choices, **choices}
+        session = self.session
+        if session is not None and not session.finished and session.transcript.candidate_turns:
+            yield Notice("Settings saved — they apply to your next interview.")
+        elif session is not None and not session.finished:
+            async for ev in self.start():
+                yield ev
+
+    async def _feedback(self, session: InterviewSession) -> AsyncIterator[ServiceEvent]:
+        yield JudgingStarted(self._judging_text(session))
+        feedback = await session.evaluate()
+        yield FeedbackReady(session.transcript, feedback)
+
+    def _judging_text(self, session: InterviewSession) -> str:
+        answers = len(session.transcript.candidate_turns)
+        return f"Scoring {answers} answer(s) against {self.service.library.rubric.version}"
+
+    async def _moved_on(self, session: InterviewSession) -> AsyncIterator[ServiceEvent]:
+        """The interview was saved from another tab meanwhile: show where it stands now."""
+        yield Notice("This interview moved on in another tab or window; here is where it stands now.")
+        latest = await self.service.repository.get(session.transcript.id, owner=self.owner)
+        async for ev in self._resume(latest, welcome_back=False):
+            yield ev

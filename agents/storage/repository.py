@@ -1,0 +1,38 @@
+"""What the interview needs from storage, whatever keeps it: the transcript repository protocol.
+
+The file store (`file_store.TranscriptStore`) is the first implementation; a database one follows
+the same protocol. Saves carry an expected version: a transcript is written only if nobody saved
+it since it was read, so two tabs (or two instances) can never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from agents.domain.feedback import Feedback
+from agents.domain.transcript import Transcript
+
+
+class TranscriptRepository(Protocol):
+    """Interviews and their feedback, per owner."""
+
+    async def get(self, transcript_id: str, owner: str | None = None) -> Transcript:
+        """One interview. With an owner given, another user's interview is refused (TranscriptError)."""
+        ...
+
+    async def save(self, transcript: Transcript) -> None:
+        """Write the interview if its saved revision is still `transcript.revision`, then count the
+        revision up; otherwise raise ConflictError and write nothing."""
+        ...
+
+    async def interviews(self, owner: str | None = None) -> list[Transcript]:
+        """An owner's interviews (every interview when no owner is given), newest first."""
+        ...
+
+    async def save_feedback(self, transcript_id: str, feedback: Feedback) -> None:
+        """Keep the feedback of an interview (replacing any earlier one)."""
+        ...
+
+    async def load_feedback(self, transcript_id: str) -> Feedback | None:
+        """The saved feedback of an interview, if any."""
+        ...
