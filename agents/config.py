@@ -16,6 +16,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agents.security.urls import redact_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Model names of the form "provider:model" for these providers pick that provider (see
+# agents/models/providers.py); any other name is a model at the OpenAI-compatible endpoint.
+PROVIDER_PREFIXES = frozenset({"openai", "azure_openai", "anthropic", "ollama", "google_genai", "mistralai", "groq"})
+
+
+def names_provider(model: str) -> bool:
+    """Whether a model name picks a provider other than the OpenAI-compatible endpoint."""
+    prefix, sep, rest = model.partition(":")
+    return bool(sep and rest) and prefix in PROVIDER_PREFIXES and prefix != "openai"
 
 
 class Mode(StrEnum):
@@ -35,7 +44,11 @@ class Settings(BaseSettings):
         default=None,
         description="offline | openai | mock. Default: openai when a key or base URL is set, else offline.",
     )
-    coach_model: str = Field(default="gpt-4o-mini", description="Model name for both roles unless overridden.")
+    coach_model: str = Field(
+        default="gpt-4o-mini",
+        description="Model for both roles unless overridden: 'provider:model' (anthropic:…, ollama:…, openai:…) "
+        "or a model name at the OpenAI-compatible endpoint.",
+    )
     coach_interviewer_model: str | None = Field(default=None, description="Model name for the interviewer.")
     coach_judge_model: str | None = Field(default=None, description="Model name for the judge.")
     coach_data_dir: Path = Field(default=Path(".coach"), description="Where transcripts and reports are saved.")
@@ -83,7 +96,9 @@ class Settings(BaseSettings):
             has_endpoint = bool(self.openai_base_url) or (
                 self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
             )
-            self.coach_mode = Mode.OPENAI if has_endpoint else Mode.OFFLINE
+            # A model of a named provider (ollama:…, anthropic:…) needs no OpenAI endpoint.
+            own_provider = names_provider(self.interviewer_model) or names_provider(self.judge_model)
+            self.coach_mode = Mode.OPENAI if has_endpoint or own_provider else Mode.OFFLINE
         if self.coach_local_only and self.coach_mode is Mode.OPENAI:
             raise ValueError("COACH_LOCAL_ONLY is set, so COACH_MODE cannot be 'openai'; use 'offline'.")
         return self

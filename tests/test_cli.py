@@ -48,7 +48,7 @@ def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
     assert replay.returncode == 0, replay.stderr
     report = json.loads(replay.stdout.strip().splitlines()[0])
     assert report["source"] == saved.group(1)
-    assert set(report["scores"]) == {"safety", "scope", "judgement", "uncertainty", "consistency", "framing"}
+    assert set(report["scores"]) == set(default_rubric().dimension_ids)
     assert report["judge"] == "offline" and report["rubric_version"] == default_rubric().version
     assert report["band"] in ("strong", "borderline", "needs_work")
     crit = report["dimensions"]["scope"]["criteria"]["B4"]

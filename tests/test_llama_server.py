@@ -27,7 +27,7 @@ from agents.domain.transcript import InterviewConfig, TurnKind
 from agents.interview.doctor import run_doctor
 from agents.interview.session import InterviewSession, MessageStarted, Token
 from agents.storage.file_store import TranscriptStore
-from evals.dataset import DEFAULT_DATASET
+from evals.dataset import DEFAULT_DATASET, default_rubric
 from tests.figures import FIGURES
 from tests.real_parts import require_real_part
 
@@ -194,7 +194,7 @@ def test_replay_with_the_model_judge_gives_valid_scores_for_every_file(real_mode
     rows = [json.loads(line) for line in done.stdout.strip().splitlines()]
     assert [r["source"] for r in rows] == files
     for row in rows:
-        assert set(row["scores"]) == {"safety", "scope", "judgement", "uncertainty", "consistency", "framing"}
+        assert set(row["scores"]) == set(default_rubric().dimension_ids)
         assert all(0 <= v <= 4 for v in row["scores"].values())
         assert row["judge_kind"] in ("model", "fallback-rule-based")
         if row["judge_kind"] == "fallback-rule-based":

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass, field
 from typing import TextIO
 
 import openai
 
 from agents.config import Mode, Settings
-from agents.errors import ModelUnavailableError
-from agents.models.gateway import ModelGateway, human, list_models, scrub_secrets, system
+from agents.errors import ConfigurationError, ModelUnavailableError
+from agents.models.gateway import ModelGateway, build_chat_model, human, list_models, scrub_secrets, status_of, system
+from agents.models.providers import OPENAI, ModelRef, Provider, parse_model
 from agents.security.urls import redact_url
 
 
@@ -35,7 +37,7 @@ class DoctorReport:
     @property
     def usable(self) -> bool:
         """Usable when the endpoint answers and streaming works (structured output may degrade)."""
-        essential = {"reachable", "model", "streaming"}
+        essential = {"reachable", "model", "streaming", "key", "package", "provider"}
         return all(c.ok for c in self.checks if c.name in essential) and bool(self.checks)
 
     def summary(self) -> str:
@@ -46,28 +48,74 @@ class DoctorReport:
         return "; ".join(f"{c.name}: {c.detail}" for c in failed)
 
 
-def _explain(exc: BaseException, settings: Settings) -> str:
+def _explain(exc: BaseException, settings: Settings, provider: Provider = OPENAI) -> str:
+    """A provider's error in plain words: what it means and which setting to look at."""
     text = scrub_secrets(str(exc), settings)
-    if isinstance(exc, openai.AuthenticationError):
-        return "the key was rejected (HTTP 401). Check OPENAI_API_KEY."
-    if isinstance(exc, openai.PermissionDeniedError):
-        return "the key is not allowed to use this model (HTTP 403)."
-    if isinstance(exc, openai.NotFoundError):
-        return f"not found (HTTP 404): {text[:160]}"
-    if isinstance(exc, openai.APITimeoutError):
+    key = provider.key_env or "the provider's key"
+    where = (
+        "is OPENAI_BASE_URL right (it usually ends in /v1)?"
+        if provider is OPENAI
+        else "is `ollama serve` running, and OLLAMA_HOST right?"
+        if provider.name == "ollama"
+        else f"can this machine reach the {provider.name} API?"
+    )
+    if isinstance(exc, ConfigurationError):
+        return str(exc)
+    status = status_of(exc)
+    name = type(exc).__name__
+    if status == 401 or name == "AuthenticationError":
+        return f"the key was rejected (HTTP 401). Check {key}."
+    if status == 403 or name == "PermissionDeniedError":
+        return f"the key is not allowed to use this model (HTTP 403). Check {key} and the model's access."
+    if status == 404 or name == "NotFoundError":
+        return f"not found (HTTP 404): the model name or the URL is wrong. {text[:160]}"
+    if status == 429:
+        return f"rate-limited or out of quota (HTTP 429): {text[:160]}"
+    if isinstance(exc, openai.APITimeoutError | TimeoutError) or "Timeout" in name:
         return "timed out. Is the server overloaded, or the URL wrong?"
-    if isinstance(exc, openai.APIConnectionError):
-        return "cannot connect. Is the server running, and is OPENAI_BASE_URL right (it usually ends in /v1)?"
-    if isinstance(exc, openai.APIStatusError):
-        return f"the server answered HTTP {exc.status_code}: {text[:160]}"
+    if isinstance(exc, openai.APIConnectionError | ConnectionError) or "Connect" in name:
+        return f"cannot connect. Is the server running, and {where}"
+    if status is not None:
+        return f"the server answered HTTP {status}: {text[:160]}"
     return text[:200]
 
 
+async def _provider_checks(settings: Settings, refs: dict[str, ModelRef], report: DoctorReport) -> None:
+    """For models of named providers: the package is installed and the key is set."""
+    for role, ref in refs.items():
+        p = ref.provider
+        if p is OPENAI:
+            continue
+        if p.key_env and not os.environ.get(p.key_env):
+            report.checks.append(
+                Check("key", False, f"the {role} model {ref.label!r} needs {p.key_env}; it is not set")
+            )
+        try:
+            build_chat_model(settings, "judge" if role == "judge" else "interviewer")
+        except ConfigurationError as exc:
+            report.checks.append(Check("package", False, str(exc)))
+    if all(c.ok for c in report.checks):
+        names = ", ".join(sorted({r.label for r in refs.values()}))
+        report.checks.append(Check("provider", True, f"{names}: package installed, key set where one is needed"))
+
+
 async def diagnose(settings: Settings, *, timeout: float = 20.0) -> DoctorReport:
-    """Run the checks against the configured endpoint (model mode only)."""
-    endpoint = redact_url(settings.openai_base_url) or "https://api.openai.com/v1"
+    """Run the checks against the configured models (model mode only), whatever their provider."""
+    refs = {"interviewer": parse_model(settings.interviewer_model), "judge": parse_model(settings.judge_model)}
+    compatible = all(r.provider is OPENAI for r in refs.values())
+    endpoint = (
+        redact_url(settings.openai_base_url) or "https://api.openai.com/v1"
+        if compatible
+        else ", ".join(sorted({r.provider.name for r in refs.values()}))
+    )
     report = DoctorReport(endpoint)
     quick = settings.model_copy(update={"coach_request_timeout": timeout, "coach_max_retries": 1})
+    if not compatible:
+        await _provider_checks(quick, refs, report)
+        if not report.usable:
+            return report
+        await _call_checks(quick, refs, report, timeout)
+        return report
 
     try:
         available = await asyncio.wait_for(list_models(quick), timeout=timeout)
@@ -103,7 +151,13 @@ async def diagnose(settings: Settings, *, timeout: float = 20.0) -> DoctorReport
         )
     if not all(c.ok for c in report.checks):
         return report
+    await _call_checks(quick, refs, report, timeout)
+    return report
 
+
+async def _call_checks(quick: Settings, refs: dict[str, ModelRef], report: DoctorReport, timeout: float) -> None:
+    """A streamed reply from the interviewer's model and a JSON reply from the judge's."""
+    settings = quick
     interviewer = ModelGateway(quick, "interviewer")
     pieces: list[str] = []
     try:
@@ -116,8 +170,8 @@ async def diagnose(settings: Settings, *, timeout: float = 20.0) -> DoctorReport
         )
     except (ModelUnavailableError, TimeoutError) as exc:
         cause = exc.__cause__ or exc
-        report.checks.append(Check("streaming", False, _explain(cause, settings)))
-        return report
+        report.checks.append(Check("streaming", False, _explain(cause, settings, refs["interviewer"].provider)))
+        return
 
     judge = ModelGateway(quick, "judge")
     schema = {
@@ -148,8 +202,9 @@ async def diagnose(settings: Settings, *, timeout: float = 20.0) -> DoctorReport
             )
         )
     except (ModelUnavailableError, TimeoutError, ValueError) as exc:
-        report.checks.append(Check("structured output", False, _explain(exc.__cause__ or exc, settings)))
-    return report
+        report.checks.append(
+            Check("structured output", False, _explain(exc.__cause__ or exc, settings, refs["judge"].provider))
+        )
 
 
 async def run_doctor(settings: Settings, out: TextIO, *, timeout: float = 20.0) -> int:

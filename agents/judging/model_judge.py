@@ -75,8 +75,34 @@ class ModelJudgement(BaseModel):
 
 @lru_cache(maxsize=1)
 def judgement_schema() -> dict[str, Any]:
-    """The JSON schema of the judge's reply (built once: it is the same for every call)."""
+    """The JSON schema of the judge's reply, as the prompt shows it (the same for every call)."""
     return ModelJudgement.model_json_schema()
+
+
+@lru_cache(maxsize=64)
+def request_schema(criteria: tuple[str, ...]) -> dict[str, Any]:
+    """The schema sent as the response format of one request: exactly these criteria, in this
+    order, each with its id fixed. A server that decodes by schema (llama.cpp, vLLM, Ollama) can
+    then only write a judgement with every criterion once; others treat it as guidance, and the
+    reply is validated either way."""
+    generic = ModelJudgement.model_json_schema()
+    verdict = generic["$defs"]["ModelCriterionVerdict"]
+    items = []
+    for crit in criteria:
+        item = json.loads(json.dumps(verdict))
+        item["properties"]["id"] = {"const": crit, "type": "string"}
+        item["required"] = ["id", "evidence", "reasoning", "met"]
+        item["additionalProperties"] = False
+        items.append(item)
+    criteria_schema = {"type": "array", "prefixItems": items, "items": False, "minItems": len(items)}
+    criteria_schema["maxItems"] = len(items)
+    return {
+        "$defs": {k: v for k, v in generic["$defs"].items() if k != "ModelCriterionVerdict"},
+        "type": "object",
+        "properties": {"criteria": criteria_schema},
+        "required": ["criteria"],
+        "additionalProperties": False,
+    }
 
 
 def extract_json(text: str) -> Any:
@@ -165,7 +191,7 @@ class LLMJudge:
         messages = self.messages(transcript, fence, wanted)
         # Cache key: the same request whatever the fence (a random token that occurs nowhere else).
         stable = [type(m)(content=str(m.content).replace(fence, "FENCE")) for m in messages]
-        schema = judgement_schema()
+        schema = request_schema(tuple(wanted))
         for attempt in range(self.settings.coach_judge_reasks + 1):
             reply = await self.gateway.complete_json(messages, schema, "judgement", cache_messages=stable)
             try:

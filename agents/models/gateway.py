@@ -1,10 +1,12 @@
 """The one seam every model call goes through.
 
-`ModelGateway` wraps a LangChain chat model chosen by configuration (a real OpenAI-compatible
-endpoint, or the scripted mock) and adds what every call needs: bounded retries with exponential
-backoff and jitter for transient errors only (honouring Retry-After), streaming, JSON output with
-the best method the server supports, an optional disk cache, and token/latency accounting.
-Offline mode has no model at all; asking for one there is a configuration error.
+`ModelGateway` wraps a LangChain chat model chosen by configuration (any provider `init_chat_model`
+builds, see `providers`, or the scripted mock passed in as an instance) and adds what every call
+needs: bounded retries with exponential backoff and jitter for transient errors only (honouring
+Retry-After), streaming, JSON output with the best method the server supports, an optional disk
+cache, and token/latency accounting. Every call, whatever the provider, goes through the chat
+model's own `ainvoke`/`astream`. Offline mode has no model at all; asking for one there is a
+configuration error.
 """
 
 from __future__ import annotations
@@ -22,16 +24,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import httpx2
 import openai
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from agents.config import Mode, Settings
 from agents.errors import ConfigurationError, ModelUnavailableError
 from agents.models.fake import FakeChatModel
+from agents.models.providers import build, chat_model_arguments, parse_model
 
 Role = Literal["interviewer", "judge", "candidate"]
 JsonMethod = Literal["json_schema", "json_object", "text"]
@@ -51,23 +52,48 @@ def scrub_secrets(text: str, settings: Settings | None = None) -> str:
     return _KEY_LIKE.sub("[redacted key]", text)
 
 
+# Provider SDKs (openai, anthropic, ...) name their network failures alike.
+_TRANSIENT_NAMES = frozenset({"APITimeoutError", "APIConnectionError", "ServiceUnavailableError", "TimeoutError"})
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status an SDK error carries (as `status_code`, or on its `response`), if any."""
+    for holder in (exc, getattr(exc, "response", None)):
+        code = getattr(holder, "status_code", None)
+        if isinstance(code, int):
+            return code
+    return None
+
+
 def is_retryable(exc: BaseException) -> bool:
-    """Transient failures worth another attempt: rate limits, server errors, timeouts, dropped connections."""
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
-    return isinstance(
+    """Transient failures worth another attempt, from any provider: rate limits, server errors,
+    timeouts, dropped connections."""
+    if isinstance(
         exc,
         (
             openai.APITimeoutError,
             openai.APIConnectionError,
             httpx.TimeoutException,
             httpx.TransportError,
-            httpx.RemoteProtocolError,
             asyncio.TimeoutError,
             ConnectionError,
             StreamInterruptedError,
         ),
-    )
+    ):
+        return True
+    if type(exc).__name__ in _TRANSIENT_NAMES:
+        return True
+    status = status_of(exc)
+    return status is not None and (status in (408, 409, 429) or status >= 500)
+
+
+def format_unsupported(exc: BaseException) -> bool:
+    """Whether an error is the server refusing the requested response format (and only that: a
+    too-long prompt or a bad parameter is a 400 too, and stepping down would not help)."""
+    if status_of(exc) not in (400, 422):
+        return False
+    text = f"{exc} {getattr(exc, 'body', '')}".lower()
+    return any(word in text for word in ("response_format", "json_schema", "json_object", "response format"))
 
 
 class StreamInterruptedError(Exception):
@@ -161,28 +187,22 @@ class ResponseCache:
 
 
 def build_chat_model(settings: Settings, role: Role) -> BaseChatModel:
-    """The LangChain chat model for a role, chosen by COACH_MODE. The only place models are built."""
+    """The LangChain chat model for a role, chosen by COACH_MODE and COACH_MODEL (see `providers`).
+    The only place models are built."""
     if settings.mode is Mode.MOCK:
         return FakeChatModel(role=role, model_name=f"mock-{role}")
     if settings.mode is Mode.OFFLINE:
         raise ConfigurationError("offline mode uses the rule-based coach; no model is configured")
-    from langchain_openai import ChatOpenAI
-
-    model = settings.judge_model if role == "judge" else settings.interviewer_model
-    temperature = 0.0 if role == "judge" else settings.coach_interviewer_temperature
-    return ChatOpenAI(
-        model=model,
-        api_key=settings.openai_api_key or SecretStr("not-needed"),  # local servers accept any key
-        base_url=settings.openai_base_url,
-        temperature=temperature,
-        timeout=settings.coach_request_timeout,
-        max_retries=0,  # retries are ours (tenacity), so they are bounded and visible
-        max_completion_tokens=settings.coach_judge_max_tokens
-        if role == "judge"
-        else settings.coach_interviewer_max_tokens,
+    ref = parse_model(settings.judge_model if role == "judge" else settings.interviewer_model)
+    arguments = chat_model_arguments(
+        ref,
+        settings,
+        temperature=0.0 if role == "judge" else settings.coach_interviewer_temperature,
+        max_tokens=settings.coach_judge_max_tokens if role == "judge" else settings.coach_interviewer_max_tokens,
         streaming=role != "judge",  # interviewer replies stream token by token; judge output is parsed whole
-        stream_usage=True,
     )
+    model: BaseChatModel = build(ref, arguments)
+    return model
 
 
 class ModelGateway:
@@ -199,16 +219,16 @@ class ModelGateway:
         self.settings = settings
         self.role = role
         self.model = model if model is not None else build_chat_model(settings, role)
-        self.model_name = settings.judge_model if role == "judge" else settings.interviewer_model
+        ref = parse_model(settings.judge_model if role == "judge" else settings.interviewer_model)
+        self.model_name = ref.label
         if settings.mode is Mode.MOCK:
             self.model_name = f"mock-{role}"
         self.cache = cache
         self.stats = CallStats()
-        self.json_method: JsonMethod = "json_schema"
-        # Whole (non-streamed) replies from a real endpoint go straight through the openai client
-        # the LangChain model holds: the same request, without LangChain's per-call bookkeeping,
-        # which costs more CPU than the request itself and limits how many judgements run at once.
-        self._client: Any = getattr(self.model, "root_async_client", None) if settings.mode is Mode.OPENAI else None
+        # The best JSON method to try first: a JSON schema where the provider takes OpenAI's
+        # response_format (the mock does too), else plain text parsed tolerantly.
+        takes_format = ref.provider.response_format or settings.mode is Mode.MOCK
+        self.json_method: JsonMethod = "json_schema" if takes_format else "text"
 
     def _retrying(self) -> AsyncRetrying:
         def count(state: RetryCallState) -> None:
@@ -253,43 +273,16 @@ class ModelGateway:
             async for attempt in self._retrying():
                 with attempt:
                     started = time.perf_counter()
-                    if self._client is not None:
-                        result = await self._request(messages, params)
-                    else:
-                        result = await self.model.ainvoke(messages, **params)
+                    result = await self.model.ainvoke(messages, **params)
                     self._account(result, started)
         except Exception as exc:
-            if isinstance(exc, openai.BadRequestError) and params:
-                raise
+            if params and format_unsupported(exc):
+                raise  # the caller asks again in a simpler format
             raise self._unavailable(exc) from exc
         text = _text_of(result)
         if self.cache is not None and key is not None:
             self.cache.put(key, text)
         return text
-
-    async def _request(self, messages: list[BaseMessage], params: dict[str, Any]) -> AIMessage:
-        """One chat completion through the openai client, with the model's own settings."""
-        model: Any = self.model
-        payload: dict[str, Any] = {"model": model.model_name, "messages": [_wire_message(m) for m in messages]}
-        settings = {"temperature": model.temperature, "max_completion_tokens": model.max_tokens}
-        payload.update({k: v for k, v in settings.items() if v is not None}, **params)
-        # The client's plain POST (its documented way to send a body as it is): errors, timeouts
-        # and auth are handled as for `chat.completions.create`, without converting the request
-        # through typed parameters and the reply into models, which is most of its CPU cost.
-        response = await self._client.post("/chat/completions", cast_to=httpx2.Response, body=payload)
-        try:
-            body = json.loads(response.text)
-            content = body["choices"][0]["message"].get("content") or ""
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise openai.APIResponseValidationError(
-                response=response, body=response.text[:500], message="The reply was not a chat completion."
-            ) from exc
-        usage = body.get("usage") or {}
-        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-        return AIMessage(
-            content=content,
-            usage_metadata={"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion},
-        )
 
     async def stream(self, messages: list[BaseMessage]) -> AsyncGenerator[str, None]:
         """Stream a reply token by token. Transient errors before the first token are retried;
@@ -327,9 +320,12 @@ class ModelGateway:
         cache_messages: list[BaseMessage] | None = None,
     ) -> str:
         """A reply meant to be JSON, asked for with the best method the server accepts:
-        a JSON schema response format, else JSON mode, else plain text (parsed tolerantly later)."""
+        a JSON schema response format, else JSON mode, else plain text (parsed tolerantly later).
+
+        The step down is decided on this request's own error, and only when the server says it does
+        not support the format; the method that worked is then tried first next time."""
+        method = self.json_method
         while True:
-            method = self.json_method
             params: dict[str, Any]
             if method == "json_schema":
                 params = {"response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}}
@@ -339,19 +335,13 @@ class ModelGateway:
                 params = {}
             try:
                 return await self.complete(messages, cache_messages=cache_messages, **params)
-            except openai.BadRequestError:
-                # The server refused this response format: step down one level and remember it.
-                # Compare with the method this call used, so concurrent calls step down only once.
-                if self.json_method == method:
-                    self.json_method = "json_object" if method == "json_schema" else "text"
-
-
-_WIRE_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
-
-
-def _wire_message(message: BaseMessage) -> dict[str, str]:
-    """A LangChain message as the chat completions API takes it."""
-    return {"role": _WIRE_ROLES.get(message.type, "user"), "content": _text_of(message)}
+            except Exception as exc:
+                # `complete` lets through only a refused format (with a format asked for); all else
+                # arrives as ModelUnavailableError already.
+                if isinstance(exc, ModelUnavailableError) or not format_unsupported(exc):
+                    raise
+                method = "json_object" if method == "json_schema" else "text"
+                self.json_method = method
 
 
 def _text_of(message: Any) -> str:
