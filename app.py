@@ -24,21 +24,9 @@ from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import load_library
 from agents.domain.transcript import Transcript
+from agents.interview import events
 from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
-from agents.interview.service import (
-    Conversation,
-    FeedbackReady,
-    InterviewService,
-    JudgingStarted,
-    MessageDone,
-    MessageStarted,
-    Notice,
-    ReplayFailed,
-    ServiceEvent,
-    Token,
-    Upload,
-    WelcomeBack,
-)
+from agents.interview.service import Conversation, InterviewService, Upload
 from agents.reporting.charts import scores_figure
 from agents.reporting.report import details_markdown, summary_markdown, to_html, to_markdown
 from agents.security.files import private_umask, tighten_tree
@@ -88,34 +76,34 @@ class CoachApp:
             cl.user_session.set(KEY_CONVERSATION, conv)
         return conv
 
-    async def render(self, conv: Conversation, events: AsyncIterator[ServiceEvent]) -> None:
+    async def render(self, conv: Conversation, stream: AsyncIterator[events.ServiceEvent]) -> None:
         """Every service event as what the browser shows."""
         msg: cl.Message | None = None
         step: cl.Step | None = None
-        async for ev in events:
-            if isinstance(ev, MessageStarted):
+        async for ev in stream:
+            if isinstance(ev, events.MessageStarted):
                 msg = cl.Message(content="")
-            elif isinstance(ev, Token) and msg is not None:
+            elif isinstance(ev, events.Token) and msg is not None:
                 await msg.stream_token(ev.text)
-            elif isinstance(ev, MessageDone):
+            elif isinstance(ev, events.MessageDone):
                 msg = msg or cl.Message(content="")
                 msg.content = _with_time_guide(ev)
                 msg.actions = [_end_action()] if ev.awaiting else []
                 await msg.send()
                 msg = None
-            elif isinstance(ev, Notice):
+            elif isinstance(ev, events.Notice):
                 await cl.Message(content=f"{'⚠️' if ev.warning else 'ℹ️'} {ev.text}").send()
-            elif isinstance(ev, WelcomeBack):
+            elif isinstance(ev, events.WelcomeBack):
                 where = f"; scenario {ev.scenario[0]} of {ev.scenario[1]}" if ev.scenario else ""
                 await cl.Message(
                     content=f"**Welcome back — your interview continues.** {ev.answered} answer(s) saved{where}.",
                     actions=[_new_action()],
                 ).send()
-            elif isinstance(ev, JudgingStarted):
+            elif isinstance(ev, events.JudgingStarted):
                 step = cl.Step(name="Judge", type="tool", show_input=False)
                 step.input = ev.description
                 await step.send()
-            elif isinstance(ev, FeedbackReady):
+            elif isinstance(ev, events.FeedbackReady):
                 if step is not None:
                     step.output = f"{ev.feedback.band.value} — " + ", ".join(
                         f"{k} {v}/{ev.feedback.scale_max}" for k, v in ev.feedback.scores.items()
@@ -123,7 +111,7 @@ class CoachApp:
                     await step.update()
                     step = None
                 await _show_feedback(ev.transcript, ev.feedback, label=ev.label)
-            elif isinstance(ev, ReplayFailed):
+            elif isinstance(ev, events.ReplayFailed):
                 await cl.Message(
                     content=f"⚠️ **Could not read {md_inline(ev.name, 80)}.** {md_inline(ev.problem, 300)}"
                     f"{f' (line {ev.line})' if ev.line else ''}.\n\nA transcript is our JSON "
@@ -277,7 +265,7 @@ def _new_action() -> cl.Action:
     return cl.Action(name=ACTION_NEW, payload={}, label="Start a new interview", icon="refresh-cw")
 
 
-def _with_time_guide(done: MessageDone) -> str:
+def _with_time_guide(done: events.MessageDone) -> str:
     guide = done.time_guide_seconds
     if guide:
         minutes = max(1, round(guide / 60))

@@ -140,18 +140,13 @@ def load_settings(**overrides: Any) -> Settings:
 
     A bad value raises ConfigurationError naming the environment variable and what is wrong.
     """
-    from agents.errors import ConfigurationError
+    from agents.errors import ConfigurationError, validation_problems
 
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
-            given = err.get("input")
-            shown = f" (got {given!r})" if isinstance(given, str | int | float) and "KEY" not in name else ""
-            problems.append(f"{name}: {err['msg']}{shown}")
-        raise ConfigurationError("; ".join(problems)) from None
+        problems = validation_problems(exc, upper=True, show_input=True)
+        raise ConfigurationError("; ".join(p.replace("DOCUMENT:", "settings:", 1) for p in problems)) from None
 
 
 def mode_line(settings: Settings) -> str:

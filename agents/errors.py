@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class CoachError(Exception):
     """Base class for errors with a message meant for the user."""
@@ -20,6 +22,23 @@ class TranscriptError(CoachError):
         self.line = line
         where = f"{source}, line {line}" if line is not None else source
         super().__init__(f"{where}: {problem}")
+
+
+def validation_problems(
+    exc: ValidationError, *, limit: int | None = None, upper: bool = False, show_input: bool = False
+) -> list[str]:
+    """Each problem of a pydantic error as "where: what" (`upper` for environment variable names,
+    `show_input` to add the value given, except for anything that looks like a key)."""
+    out = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in err["loc"])
+        where = where.upper() if upper else where
+        given = err.get("input")
+        shown = ""
+        if show_input and isinstance(given, str | int | float) and "KEY" not in where.upper():
+            shown = f" (got {given!r})"
+        out.append(f"{where or 'document'}: {err['msg']}{shown}")
+    return out
 
 
 class ModelUnavailableError(CoachError):

@@ -23,9 +23,10 @@ import pytest
 from agents.config import load_settings
 from agents.domain.feedback import JudgeKind
 from agents.domain.library import PromptLibrary
-from agents.domain.transcript import InterviewConfig, TurnKind
+from agents.domain.transcript import InterviewConfig, TurnKind, parse_transcript_text
 from agents.interview.doctor import run_doctor
 from agents.interview.session import InterviewSession, MessageStarted, Token
+from agents.judging.model_judge import LLMJudge
 from agents.storage.file_store import TranscriptStore
 from evals.dataset import DEFAULT_DATASET, default_rubric
 from tests.figures import FIGURES
@@ -113,8 +114,8 @@ def real_model(llama_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
     monkeypatch.setenv("OPENAI_API_KEY", "local-no-key")
     monkeypatch.setenv("COACH_MODEL", MODEL_NAME)
-    # Short budgets keep the tier to a couple of minutes on two cores: a cut-off judge reply is
-    # invalid JSON, which exercises the re-ask and the labelled fallback just as a weak model would.
+    # Short budgets keep the tier to a couple of minutes on two cores. 700 tokens hold a judgement
+    # of a few criteria; the tests that need a full judgement to fail set a budget that cannot hold one.
     monkeypatch.setenv("COACH_JUDGE_MAX_TOKENS", "700")
     monkeypatch.setenv("COACH_INTERVIEWER_MAX_TOKENS", "48")
     monkeypatch.setenv("COACH_JUDGE_REASKS", "1")
@@ -131,9 +132,31 @@ async def test_doctor_finds_the_real_server_usable(real_model: str) -> None:
     assert "[ok] streaming" in text and "[ok] model" in text
 
 
-async def test_interview_streams_and_judges_or_falls_back_labelled(
-    real_model: str, library: PromptLibrary, tmp_path: Path
+# Far too few tokens for a verdict on every criterion: the judge must fall back, labelled, saying why.
+TOO_FEW_TOKENS = "120"
+
+
+async def test_the_real_model_judges_the_criteria_asked_for_in_the_schema_given(
+    real_model: str, library: PromptLibrary
 ) -> None:
+    transcript = parse_transcript_text(
+        "Interviewer: What should the AI do?\n\nCandidate: The AI should tell her to call 999 now, because "
+        "chest pain spreading to the arm could be a heart attack.",
+        "real",
+    )
+    judge = LLMJudge(load_settings(), library)
+    verdicts = await judge.verdicts(transcript, ["B4", "S1"])
+    # Decoding by the request's schema, even a small model can only write these two, in this order.
+    assert list(verdicts) == ["B4", "S1"]
+    assert all(isinstance(v.met, bool) and v.reasoning for v in verdicts.values())
+    assert judge.gateway.json_method == "json_schema" and judge.gateway.stats.calls == 1
+    FIGURES.append(f"llama-server judge on two criteria: { {k: v.met for k, v in verdicts.items()} }")
+
+
+async def test_interview_streams_and_a_judge_out_of_tokens_falls_back_labelled(
+    real_model: str, library: PromptLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_JUDGE_MAX_TOKENS", TOO_FEW_TOKENS)
     settings = load_settings()
     session = await InterviewSession.new(
         InterviewConfig(scenario_count=1, max_probes=1, seed=1),
@@ -160,12 +183,12 @@ async def test_interview_streams_and_judges_or_falls_back_labelled(
     started = time.perf_counter()
     feedback = await session.evaluate()
     judge_seconds = time.perf_counter() - started
-    assert feedback.judge_kind in (JudgeKind.MODEL, JudgeKind.FALLBACK)
-    if feedback.judge_kind is JudgeKind.FALLBACK:
-        assert feedback.fallback_reason
+    assert feedback.judge_kind is JudgeKind.FALLBACK
+    assert feedback.fallback_reason and "length" in feedback.fallback_reason.lower()
     FIGURES.append(
         f"llama-server interview: probe streamed in {tokens} pieces in {probe_seconds:.1f}s: {probe.text[:160]!r}; "
         f"judge {feedback.judge_kind.value} in {judge_seconds:.1f}s, scores {feedback.scores}"
+        + (f" (fallback: {feedback.fallback_reason})" if feedback.fallback_reason else "")
     )
     # A small model sometimes only echoes its prompt; the probe is then cut at the answer marker
     # and the scripted one is sent whole. Any probe the model did write arrives token by token.
@@ -174,9 +197,10 @@ async def test_interview_streams_and_judges_or_falls_back_labelled(
     assert tokens > 1 or scripted, "the probe arrives token by token from the real server"
 
 
-def test_replay_with_the_model_judge_gives_valid_scores_for_every_file(real_model: str, tmp_path: Path) -> None:
+def test_replay_with_a_model_judge_out_of_tokens_reports_every_file_labelled(real_model: str, tmp_path: Path) -> None:
     files = [str(DEFAULT_DATASET / "transcripts" / f"{name}.txt") for name in ("explicit_01", "minimal_02")]
     env = {k: v for k, v in os.environ.items()}
+    env["COACH_JUDGE_MAX_TOKENS"] = TOO_FEW_TOKENS
     env["PYTHONPATH"] = str(ROOT)
     env["COACH_DATA_DIR"] = str(tmp_path)
     started = time.perf_counter()
@@ -196,9 +220,7 @@ def test_replay_with_the_model_judge_gives_valid_scores_for_every_file(real_mode
     for row in rows:
         assert set(row["scores"]) == set(default_rubric().dimension_ids)
         assert all(0 <= v <= 4 for v in row["scores"].values())
-        assert row["judge_kind"] in ("model", "fallback-rule-based")
-        if row["judge_kind"] == "fallback-rule-based":
-            assert row["fallback_reason"]
+        assert row["judge_kind"] == "fallback-rule-based" and "length" in row["fallback_reason"].lower()
     FIGURES.append(
         "llama-server replay --judge llm: "
         + "; ".join(f"{Path(r['source']).stem}: {r['judge_kind']} {r['scores']}" for r in rows)

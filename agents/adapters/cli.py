@@ -15,19 +15,8 @@ from agents.domain.library import PromptLibrary, load_library
 from agents.domain.scenarios import PROFESSIONS
 from agents.domain.transcript import InterviewConfig
 from agents.errors import CoachError, ConfigurationError
-from agents.interview.service import (
-    FeedbackReady,
-    InterviewService,
-    JudgingStarted,
-    MessageDone,
-    MessageStarted,
-    Notice,
-    ReplayFailed,
-    ServiceEvent,
-    Token,
-    Upload,
-    WelcomeBack,
-)
+from agents.interview import events
+from agents.interview.service import InterviewService, Upload
 from agents.reporting.report import to_json_line, to_markdown
 from agents.security.files import private_umask
 from agents.storage.file_store import TranscriptStore
@@ -60,28 +49,28 @@ def _prompt_answer(out: TextIO) -> str | None:
         lines.append(line.rstrip("\n"))
 
 
-async def _show(events: AsyncIterator[ServiceEvent], out: TextIO, fmt: str = "md") -> Feedback | None:
+async def _show(stream: AsyncIterator[events.ServiceEvent], out: TextIO, fmt: str = "md") -> Feedback | None:
     """Service events as terminal text; returns the feedback, if the events brought any."""
     feedback: Feedback | None = None
     streamed = False
-    async for ev in events:
-        if isinstance(ev, MessageStarted):
+    async for ev in stream:
+        if isinstance(ev, events.MessageStarted):
             out.write("Interviewer: ")
             streamed = False
-        elif isinstance(ev, Token):
+        elif isinstance(ev, events.Token):
             out.write(ev.text)
             out.flush()
             streamed = True
-        elif isinstance(ev, MessageDone):
+        elif isinstance(ev, events.MessageDone):
             # A question shown again (on resuming) comes whole, without tokens.
             out.write(("" if streamed else ev.turn.text) + "\n\n")
-        elif isinstance(ev, Notice):
+        elif isinstance(ev, events.Notice):
             out.write(f"(note) {ev.text}\n\n")
-        elif isinstance(ev, WelcomeBack):
+        elif isinstance(ev, events.WelcomeBack):
             out.write(f"Resuming interview {ev.transcript_id}: {ev.answered} answer(s) saved.\n\n")
-        elif isinstance(ev, JudgingStarted):
+        elif isinstance(ev, events.JudgingStarted):
             out.write("Scoring your answers…\n\n")
-        elif isinstance(ev, FeedbackReady):
+        elif isinstance(ev, events.FeedbackReady):
             feedback = ev.feedback
             out.write(to_json_line(ev.feedback) + "\n" if fmt == "json" else to_markdown(ev.feedback) + "\n\n")
     return feedback
@@ -140,12 +129,12 @@ async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, 
     uploads = [Upload(name, name) for name in args.files]
     failed = 0
     async for ev in service.replay(uploads, mode=args.judge):
-        if isinstance(ev, ReplayFailed):
+        if isinstance(ev, events.ReplayFailed):
             failed += 1
             err.write(f"error: {ev.message}\n")
             if args.format == "json":
                 out.write(json.dumps({"source": ev.name, "error": ev.message}) + "\n")
-        elif isinstance(ev, FeedbackReady):
+        elif isinstance(ev, events.FeedbackReady):
             if args.format == "json":
                 out.write(to_json_line(ev.feedback) + "\n")
             else:

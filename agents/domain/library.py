@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agents.domain.rubric import Direction, Rubric, Scope
 from agents.domain.scenarios import Scenario
-from agents.errors import DataError
+from agents.errors import DataError, validation_problems
 
 
 class PromptTemplate(BaseModel):
@@ -152,9 +152,8 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _validation_message(path: Path, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    return f"{path}: {loc or 'document'}: {first['msg']} ({exc.error_count()} problem(s) in all)"
+    first = validation_problems(exc, limit=1)[0]
+    return f"{path}: {first} ({exc.error_count()} problem(s) in all)"
 
 
 def _load_template(path: Path) -> PromptTemplate:

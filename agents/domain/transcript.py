@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from agents.errors import TranscriptError
+from agents.errors import TranscriptError, validation_problems
 from agents.security.files import atomic_write
 from agents.security.limits import LimitError, json_depth_problem, read_bounded
 
@@ -212,9 +212,7 @@ def _parse_json(text: str, source: str) -> Transcript:
     try:
         transcript = Transcript.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise TranscriptError(source, f"field {loc}: {first['msg']}") from exc
+        raise TranscriptError(source, f"field {validation_problems(exc, limit=1)[0]}") from exc
     for pos, turn in enumerate(transcript.turns):
         turn.index = pos
     return transcript

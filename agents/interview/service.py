@@ -17,13 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import Mode, Settings
-from agents.domain.feedback import Feedback
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import InterviewConfig, Phase, Status, Transcript, load_transcript, utc_now
 from agents.errors import CoachError, ConfigurationError, ConflictError, TranscriptError
 from agents.interview.choices import SettingsProblem, config_from_choices, parse_start_command
 from agents.interview.doctor import DoctorReport, diagnose
-from agents.interview.session import Event, InterviewSession, MessageDone, MessageStarted, Notice, Token
+from agents.interview.events import (
+    Event,
+    FeedbackReady,
+    JudgingStarted,
+    MessageDone,
+    MessageStarted,
+    Notice,
+    ReplayFailed,
+    ServiceEvent,
+    Token,
+    WelcomeBack,
+)
+from agents.interview.session import InterviewSession
 from agents.judging.factory import Judge, make_judge, make_pool
 from agents.judging.pool import PooledOfflineJudge
 from agents.models.gateway import ModelGateway
@@ -48,44 +59,6 @@ __all__ = [
     "Upload",
     "WelcomeBack",
 ]
-
-
-@dataclass
-class WelcomeBack:
-    """An unfinished interview was picked up: how far it had gone."""
-
-    transcript_id: str
-    answered: int
-    scenario: tuple[int, int] | None  # (current, total) while a scenario is under discussion
-
-
-@dataclass
-class JudgingStarted:
-    """Judging has begun (it may take a moment with a model judge)."""
-
-    description: str
-
-
-@dataclass
-class FeedbackReady:
-    """Feedback on an interview or a replayed transcript, saved where it belongs."""
-
-    transcript: Transcript
-    feedback: Feedback
-    label: str | None = None  # file stem for downloads of a replayed upload
-
-
-@dataclass
-class ReplayFailed:
-    """An uploaded or named transcript could not be read."""
-
-    name: str
-    problem: str
-    line: int | None = None
-    message: str = ""  # the whole error, file and line included, for a terminal
-
-
-ServiceEvent = Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from agents.config import Mode, Settings, mode_line
 from agents.domain.feedback import Feedback
@@ -17,6 +16,7 @@ from agents.domain.library import PromptLibrary
 from agents.domain.scenarios import Scenario, Setting, choose_scenarios
 from agents.domain.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
 from agents.errors import ConflictError, ModelUnavailableError
+from agents.interview.events import Event, MessageDone, MessageStarted, Notice, Token
 from agents.interview.interviewer import Interviewer, question_markdown
 from agents.judging.factory import Judge, make_judge
 from agents.judging.offline import answers_of, get_analyzer
@@ -28,45 +28,6 @@ REALISTIC_TOTAL_SECONDS = 20 * 60
 # Interviewer messages that ask something (a time guide applies), and those that wait for an answer.
 ASKING_KINDS = frozenset({TurnKind.QUESTION, TurnKind.PROBE, TurnKind.CONSISTENCY})
 AWAITING_KINDS = ASKING_KINDS | {TurnKind.REFUSAL}
-
-
-@dataclass
-class MessageStarted:
-    """An interviewer message begins; tokens follow."""
-
-    kind: TurnKind
-    scenario_id: str | None = None
-    progress: tuple[int, int] | None = None
-    time_guide_seconds: int | None = None
-
-
-@dataclass
-class Token:
-    """A piece of the interviewer's current message."""
-
-    text: str
-
-
-@dataclass
-class MessageDone:
-    """The message is complete and saved; `turn.text` is authoritative (replaces streamed text).
-    `awaiting` is true when the message waits for the candidate's answer."""
-
-    turn: Turn
-    awaiting: bool = False
-    time_guide_seconds: int | None = None
-
-
-@dataclass
-class Notice:
-    """A note for the candidate that is not part of the interview (e.g. an answer was cut);
-    `warning` when something went wrong."""
-
-    text: str
-    warning: bool = False
-
-
-Event = MessageStarted | Token | MessageDone | Notice
 
 
 def make_interviewer_gateway(settings: Settings) -> ModelGateway | None:

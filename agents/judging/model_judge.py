@@ -24,7 +24,7 @@ from agents.config import Settings
 from agents.domain.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import Role, Transcript
-from agents.errors import ModelUnavailableError
+from agents.errors import ModelUnavailableError, validation_problems
 from agents.judging.offline import OfflineJudge, answers_of, assemble_feedback, verify_quotes
 from agents.models.gateway import ModelGateway, human, system
 from agents.privacy.scrubber import Scrubber
@@ -94,8 +94,8 @@ def request_schema(criteria: tuple[str, ...]) -> dict[str, Any]:
         item["required"] = ["id", "evidence", "reasoning", "met"]
         item["additionalProperties"] = False
         items.append(item)
-    criteria_schema = {"type": "array", "prefixItems": items, "items": False, "minItems": len(items)}
-    criteria_schema["maxItems"] = len(items)
+    # No `items: false` after the tuple: llama.cpp's grammar builder refuses it; the counts close it.
+    criteria_schema = {"type": "array", "prefixItems": items, "minItems": len(items), "maxItems": len(items)}
     return {
         "$defs": {k: v for k, v in generic["$defs"].items() if k != "ModelCriterionVerdict"},
         "type": "object",
@@ -246,9 +246,5 @@ class LLMJudge:
 
 def _short_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        parts = []
-        for err in exc.errors()[:5]:
-            loc = ".".join(str(p) for p in err["loc"])
-            parts.append(f"{loc}: {err['msg']}")
-        return "; ".join(parts)
+        return "; ".join(validation_problems(exc, limit=5))
     return str(exc)[:300]

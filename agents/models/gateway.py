@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from agents.config import Mode, Settings
 from agents.errors import ConfigurationError, ModelUnavailableError
 from agents.models.fake import FakeChatModel
 from agents.models.providers import build, chat_model_arguments, parse_model
+from agents.security.files import atomic_write
 
 Role = Literal["interviewer", "judge", "candidate"]
 JsonMethod = Literal["json_schema", "json_object", "text"]
@@ -93,7 +92,8 @@ def format_unsupported(exc: BaseException) -> bool:
     if status_of(exc) not in (400, 422):
         return False
     text = f"{exc} {getattr(exc, 'body', '')}".lower()
-    return any(word in text for word in ("response_format", "json_schema", "json_object", "response format"))
+    words = ("response_format", "response format", "json_schema", "json schema", "json_object", "grammar")
+    return any(word in text for word in words)
 
 
 class StreamInterruptedError(Exception):
@@ -180,10 +180,7 @@ class ResponseCache:
 
     def put(self, key: str, reply: str) -> None:
         """Store a reply atomically."""
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"reply": reply}, fh)
-        os.replace(tmp, self.directory / f"{key}.json")
+        atomic_write(self.directory / f"{key}.json", json.dumps({"reply": reply}).encode("utf-8"))
 
 
 def build_chat_model(settings: Settings, role: Role) -> BaseChatModel:
@@ -245,6 +242,12 @@ class ModelGateway:
     def _unavailable(self, exc: BaseException) -> ModelUnavailableError:
         self.stats.failures += 1
         detail = scrub_secrets(f"{type(exc).__name__}: {exc}", self.settings)
+        if type(exc).__name__ == "LengthFinishReasonError" or "length limit" in str(exc):
+            budget = "COACH_JUDGE_MAX_TOKENS" if self.role == "judge" else "COACH_INTERVIEWER_MAX_TOKENS"
+            return ModelUnavailableError(
+                f"The {self.role} model's reply was cut at its length limit ({budget}); it answered, "
+                f"but not in full ({detail[:200]})."
+            )
         return ModelUnavailableError(f"The {self.role} model could not be reached ({detail[:300]}).")
 
     def _account(self, message: BaseMessage, started: float) -> None:
