@@ -43,6 +43,7 @@ PROFILE_REALISTIC = "Realistic"
 
 ACTION_END = "end_interview"
 ACTION_NEW = "new_interview"
+ACTION_FLAG = "flag_verdict"
 
 
 class CoachApp:
@@ -185,6 +186,18 @@ class CoachApp:
         conv = self.conversation()
         await self.render(conv, conv.start())
 
+    async def on_flag(self, action: cl.Action) -> None:
+        """Ask which verdict is wrong and why; the service keeps it with the interview."""
+        reply = await cl.AskUserMessage(
+            content="Which verdict is wrong, and why? Write the criterion, a colon and your reason, e.g. "
+            "`C2: I explained why the priority changed`.",
+            timeout=600,
+        ).send()
+        if not reply:
+            return
+        conv = self.conversation()
+        await self.render(conv, conv.flag(str(reply.get("output", ""))))
+
     async def password_auth(self, username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
         expected = self.users.get(username)
@@ -225,6 +238,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.on_settings_update(app.on_settings_update)
     cl.action_callback(ACTION_END)(app.on_end)
     cl.action_callback(ACTION_NEW)(app.on_new)
+    cl.action_callback(ACTION_FLAG)(app.on_flag)
     if app.tokens is not None:
         cl.password_auth_callback(app.password_auth)
         cl.on_logout(install_token_policy(app.tokens))
@@ -295,7 +309,10 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
     ]
     # The headline (band, scores, chart, downloads) first; the evidence and rewrites below it.
     await cl.Message(content=summary_markdown(feedback), elements=elements).send()
-    await cl.Message(content=details_markdown(feedback), actions=[_new_action()]).send()
+    actions = [_new_action()]
+    if label is None:  # an interview of this connection (not a replayed file): its verdicts can be disputed
+        actions.append(cl.Action(name=ACTION_FLAG, payload={}, label="A verdict is wrong", icon="flag"))
+    await cl.Message(content=details_markdown(feedback), actions=actions).send()
 
 
 APP = create_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,45 @@ def _clean(x: float) -> float | None:
     return None if x != x else round(x, 4)  # NaN -> None for JSON
 
 
+def bootstrap_intervals(
+    p_scores: Sequence[dict[str, int]],
+    r_scores: Sequence[dict[str, int]],
+    p_bands: Sequence[str],
+    r_bands: Sequence[str],
+    rubric: Rubric,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[list[float] | None, list[float] | None]:
+    """95 % bootstrap intervals (transcripts drawn with replacement; a fixed seed, so the same data
+    always gives the same interval) for the mean QWK and the band accuracy. With a few dozen
+    transcripts a difference inside the interval is noise."""
+    n = len(p_scores)
+    if n < 2:
+        return None, None
+    rng = random.Random(seed)
+    low, high = rubric.scale.min, rubric.scale.max
+    qwks: list[float] = []
+    bands: list[float] = []
+    for _ in range(resamples):
+        pick = [rng.randrange(n) for _ in range(n)]
+        per_dim = [
+            quadratic_weighted_kappa([p_scores[i][d] for i in pick], [r_scores[i][d] for i in pick], low, high)
+            for d in rubric.dimension_ids
+        ]
+        finite = [q for q in per_dim if q == q]
+        if finite:
+            qwks.append(sum(finite) / len(finite))
+        bands.append(sum(1 for i in pick if p_bands[i] == r_bands[i]) / n)
+
+    def interval(values: list[float]) -> list[float] | None:
+        if not values:
+            return None
+        values = sorted(values)
+        return [round(values[int(0.025 * (len(values) - 1))], 4), round(values[int(0.975 * (len(values) - 1))], 4)]
+
+    return interval(qwks), interval(bands)
+
+
 def agreement(
     predicted: Sequence[dict[str, bool]],
     reference: Sequence[dict[str, bool]],
@@ -39,11 +79,12 @@ def agreement(
     p_scores = [rubric.scores(p) for p in predicted]
     r_scores = [rubric.scores(r) for r in reference]
     dims: dict[str, Any] = {}
+    low, high = rubric.scale.min, rubric.scale.max
     for d in rubric.dimension_ids:
         ps = [s[d] for s in p_scores]
         rs = [s[d] for s in r_scores]
         dims[d] = {
-            "qwk": _clean(quadratic_weighted_kappa(ps, rs)),
+            "qwk": _clean(quadratic_weighted_kappa(ps, rs, low, high)),
             "spearman": _clean(spearman(ps, rs)),
             "exact": _clean(exact_agreement(ps, rs)),
             "within_one": _clean(within_one(ps, rs)),
@@ -68,9 +109,12 @@ def agreement(
     p_bands = [rubric.band(s).value for s in p_scores]
     r_bands = [rubric.band(s).value for s in r_scores]
     qwks = [dims[d]["qwk"] for d in rubric.dimension_ids if dims[d]["qwk"] is not None]
+    qwk_ci, band_ci = bootstrap_intervals(p_scores, r_scores, p_bands, r_bands, rubric)
     out: dict[str, Any] = {
         "n": len(predicted),
         "mean_qwk": _clean(sum(qwks) / len(qwks)) if qwks else None,
+        "mean_qwk_ci": qwk_ci,
+        "band_accuracy_ci": band_ci,
         "band_accuracy": _clean(sum(1 for a, b in zip(p_bands, r_bands, strict=True) if a == b) / len(p_bands)),
         "band_confusion": confusion(p_bands, r_bands, BANDS),
         "macro_f1": _clean(sum(f1s) / len(f1s)),

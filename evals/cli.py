@@ -43,6 +43,9 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--judged", type=Path, default=None, help="also judge this labelled set with answers scrubbed")
     p.add_argument("--show-examples", action="store_true", help="print what was missed or damaged")
 
+    fl = esub.add_parser("flags", help="export the verdicts users flagged as wrong, as candidate labels")
+    fl.add_argument("--out", type=Path, default=None, help="write JSONL here instead of standard output")
+
     i = esub.add_parser("interviewer", help="run simulated candidates against the interviewer")
     i.add_argument("--personas", type=Path, default=None)
     i.add_argument("--scenarios", type=int, default=3)
@@ -57,6 +60,10 @@ def add_eval_parser(sub: Any) -> None:
 
 async def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run the chosen suite; exit non-zero on a threshold or baseline regression."""
+    if args.suite == "flags":
+        from evals.flags import export_flags
+
+        return await export_flags(args, settings, out, err)
     if args.suite == "privacy":
         from evals.privacy_suite import run_privacy_suite
 

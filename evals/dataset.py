@@ -73,6 +73,27 @@ def read_jsonl(path: Path, required: str = "id") -> list[dict[str, Any]]:
     return rows
 
 
+def _major(version: str) -> str:
+    return version.split(".", 1)[0]
+
+
+def labels_rubric(folder: Path) -> str | None:
+    """The rubric version a set's labels were written under (its `RUBRIC` file), if it names one."""
+    path = folder / "RUBRIC"
+    return path.read_text(encoding="utf-8").strip() or None if path.exists() else None
+
+
+def _check_rubric(folder: Path, rubric: Rubric) -> None:
+    # Labels written under one rubric never measure a judge of another: the criteria mean other things.
+    written = labels_rubric(folder)
+    if written is not None and _major(written) != _major(rubric.version):
+        raise TranscriptError(
+            str(folder / "RUBRIC"),
+            f"these labels were written under {written}; the rubric loaded is {rubric.version}, so they cannot "
+            "be compared (re-label the set under the new rubric first)",
+        )
+
+
 def load_dataset(path: Path = DEFAULT_DATASET, rubric: Rubric | None = None) -> list[LabelledSample]:
     """Load a labelled set, its labels checked against `rubric` (the project's by default).
 
@@ -89,6 +110,7 @@ def load_dataset(path: Path = DEFAULT_DATASET, rubric: Rubric | None = None) -> 
         second_path = path.with_name(path.stem + "_second.jsonl")
         base = path.parent
     rubric = rubric or default_rubric()
+    _check_rubric(base, rubric)
     if not labels_path.exists():
         raise TranscriptError(str(labels_path), "labels file not found")
     rows = read_jsonl(labels_path)

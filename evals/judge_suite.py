@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,10 +15,11 @@ import yaml
 from agents.config import Mode, Settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import load_library
+from agents.domain.rubric import Direction, Rubric
 from agents.domain.transcript import Role, Transcript
 from agents.errors import ConfigurationError
 from agents.judging.model_judge import LLMJudge
-from agents.judging.offline import OfflineJudge
+from agents.judging.offline import OfflineJudge, get_analyzer, setting_of
 from evals.agreement import agreement
 from evals.dataset import LabelledSample, load_dataset
 from evals.runner import (
@@ -84,8 +86,14 @@ class Variant:
     expect_raise: str | None = None  # dimension that must rise; None = nothing may change
 
 
-def build_variants(samples: list[LabelledSample], base: dict[str, Feedback], explicit: dict[str, str]) -> list[Variant]:
-    """Padding, injection and explicit-sentence variants for every sample."""
+def build_variants(
+    samples: list[LabelledSample],
+    base: dict[str, Feedback],
+    explicit: dict[str, str | dict[str, str]],
+    setting_of: Callable[[Transcript], str | None] = lambda t: None,
+) -> list[Variant]:
+    """Padding, injection and explicit-sentence variants for every sample. An explicit sentence
+    may be given per health system ({uk: ..., us: ...}): the transcript's own is used."""
     injections = _lines(METAMORPHIC_DIR / "injections.txt")
     padding = _lines(METAMORPHIC_DIR / "padding.txt")
     variants: list[Variant] = []
@@ -100,7 +108,9 @@ def build_variants(samples: list[LabelledSample], base: dict[str, Feedback], exp
             text = injections[(2 * i + k) % len(injections)]
             variants.append(Variant(s.id, "injection", text, with_appended(t, text)))
         met = verdicts(base[s.id])
-        for crit, sentence in explicit.items():
+        setting = setting_of(t) or "uk"
+        for crit, given in explicit.items():
+            sentence = given if isinstance(given, str) else given.get(setting, next(iter(given.values())))
             if not met.get(crit, True):
                 dim = s.rubric.dimension_of(crit).id
                 variants.append(Variant(s.id, "explicit", crit, with_appended(t, sentence), expect_raise=dim))
@@ -117,9 +127,17 @@ def _repeat_first_sentence(transcript: Transcript) -> Transcript:
     return copy
 
 
-def check_variant(v: Variant, before: Feedback, after: Feedback) -> tuple[bool, str]:
-    """Did the variant behave as required? Returns (passed, explanation)."""
-    changed = {d: (before.scores[d], after.scores[d]) for d in before.scores if before.scores[d] != after.scores.get(d)}
+def check_variant(v: Variant, before: Feedback, after: Feedback, rubric: Rubric | None = None) -> tuple[bool, str]:
+    """Did the variant behave as required? Returns (passed, explanation).
+
+    A sentence that adds substance may also settle the criteria that wait for it (met unless
+    violated, once there is enough to judge): a dimension moved only by those is not a failure."""
+    gated = _substance_gated(before, after, rubric) if rubric is not None else set()
+    changed = {
+        d: (before.scores[d], after.scores[d])
+        for d in before.scores
+        if before.scores[d] != after.scores.get(d) and not (v.expect_raise and d in gated)
+    }
     if v.expect_raise is None:
         return (not changed, "no change" if not changed else f"changed {changed}")
     raised = after.scores[v.expect_raise] > before.scores[v.expect_raise]
@@ -129,6 +147,19 @@ def check_variant(v: Variant, before: Feedback, after: Feedback) -> tuple[bool, 
     if not raised:
         return False, f"{v.expect_raise} did not rise ({before.scores[v.expect_raise]})"
     return False, f"{v.expect_raise} rose but so did {others}"
+
+
+def _substance_gated(before: Feedback, after: Feedback, rubric: Rubric) -> set[str]:
+    """Dimensions moved only by criteria the rubric marks met-unless-violated, each going from
+    unmet to met: more substance let them be judged, which the rubric allows."""
+    negative = set(rubric.ids_where(direction=Direction.UNLESS_VIOLATED))
+    out = set()
+    for d, dim in before.dimensions.items():
+        later = {c.id: c for c in after.dimensions[d].criteria}
+        moved = [c for c in dim.criteria if c.met != later[c.id].met]
+        if moved and all(c.id in negative and not c.met for c in moved):
+            out.add(d)
+    return out
 
 
 async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -186,14 +217,21 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
 
     meta: dict[str, Any] = {"passed": 0, "total": 0, "by_kind": {}, "failures": []}
     if not args.no_metamorphic:
-        explicit = {str(k): str(v) for k, v in yaml.safe_load((METAMORPHIC_DIR / "explicit.yaml").read_text()).items()}
+        raw = yaml.safe_load((METAMORPHIC_DIR / "explicit.yaml").read_text())
+        explicit = {str(k): v if isinstance(v, dict) else str(v) for k, v in raw.items()}
         base = {s.id: fb for s, fb in zip(samples, first, strict=True)}
-        variants = build_variants(samples, base, explicit)
+        analyzer = get_analyzer(library)
+
+        def health_system(t: Transcript) -> str | None:
+            asked = "\n".join(x.text for x in t.turns if x.role is Role.INTERVIEWER)
+            return setting_of(t, library) or analyzer.setting_of(asked)
+
+        variants = build_variants(samples, base, explicit, health_system)
         after = await run_bounded(
             [v.transcript for v in variants], score, concurrency=args.concurrency, label="metamorphic", quiet=args.quiet
         )
         for v, fb in zip(variants, after, strict=True):
-            ok, why = check_variant(v, base[v.sample], fb)
+            ok, why = check_variant(v, base[v.sample], fb, library.rubric)
             kind = meta["by_kind"].setdefault(v.kind, {"passed": 0, "total": 0})
             kind["total"] += 1
             kind["passed"] += ok
@@ -272,6 +310,9 @@ def _summary_lines(full: dict[str, Any]) -> list[str]:
         f"   band accuracy {a['band_accuracy']:.2f} (ceiling {_fmt(c['band_accuracy'] if c else None, '.2f')}),"
         f" macro-F1 {a['macro_f1']:.3f}"
     )
+    if a.get("mean_qwk_ci") and a.get("band_accuracy_ci"):
+        (q1, q2), (b1, b2) = a["mean_qwk_ci"], a["band_accuracy_ci"]
+        lines.append(f"95% bootstrap intervals: mean QWK {q1:.3f}–{q2:.3f}, band accuracy {b1:.2f}–{b2:.2f}")
     lines.append(f"answer length vs total score correlation: {_fmt(a.get('length_score_correlation'))}")
     if full["flip_rate"] is not None:
         lines.append(f"verdict flip rate across repeats: {full['flip_rate']:.4f}")

@@ -1,39 +1,66 @@
-"""The offline judge against the shipped labelled set: agreement per dimension, beside the ceiling
-set by two independent human labellings. Figures are printed at the end of the test run."""
+"""The offline judge against human labels, on the development set and on the held-out ones side by
+side. Floors sit on the held-out sets (a gain on the development set alone is tuning), and the
+figure reports show users is recomputed here, so it is always the figure the code gets."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from agents.domain.library import PromptLibrary
 from agents.judging.offline import OfflineJudge
 from evals.agreement import agreement
-from evals.dataset import DEFAULT_DATASET, default_rubric, load_dataset
+from evals.dataset import DEFAULT_DATASET, load_dataset
 from tests.figures import FIGURES
 
-DIMENSION_IDS = tuple(default_rubric().dimension_ids)
+DATASETS = DEFAULT_DATASET.parent
+# Floors a little under the measured figures (README): a regression in the analyzer trips them.
+FLOORS = {
+    "judge_v1": {"mean_qwk": 0.72, "band_accuracy": 0.70},  # development: the analyzer was tuned on it
+    "judge_holdout_v1": {"mean_qwk": 0.70, "band_accuracy": 0.60},  # measured many times, read while tuning
+    "judge_blind_v1": {"mean_qwk": 0.50, "band_accuracy": 0.60},  # blind: never tuned on
+}
 
 
-def test_offline_judge_agreement_with_labels(library: PromptLibrary) -> None:
-    samples = load_dataset(DEFAULT_DATASET)
-    assert len(samples) >= 40
+def _measure(library: PromptLibrary, folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    samples = load_dataset(folder, library.rubric)
     judge = OfflineJudge(library)
     predicted = []
     for s in samples:
         fb = judge.judge(s.transcript)
         predicted.append({c.id: c.met for d in fb.dimensions.values() for c in d.criteria})
-    result = agreement(predicted, [s.labels for s in samples])
-    ceiling = agreement([s.second for s in samples if s.second], [s.labels for s in samples if s.second])
-    lines = [f"offline judge vs labels on {result['n']} transcripts (human ceiling in brackets):"]
-    for d in DIMENSION_IDS:
-        lines.append(
-            f"  {d:<12} QWK {result['dimensions'][d]['qwk']:.3f} [{ceiling['dimensions'][d]['qwk']:.3f}]"
-            f"  exact {result['dimensions'][d]['exact']:.2f}  bias {result['dimensions'][d]['bias']:+.2f}"
-        )
+    result = agreement(predicted, [s.labels for s in samples], rubric=library.rubric)
+    ceiling = agreement(
+        [s.second for s in samples if s.second], [s.labels for s in samples if s.second], rubric=library.rubric
+    )
+    return result, ceiling
+
+
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_offline_judge_agreement_with_labels(library: PromptLibrary, name: str) -> None:
+    result, ceiling = _measure(library, DATASETS / name)
+    lines = [f"offline judge vs labels on {name}, {result['n']} transcripts (human ceiling in brackets):"]
+    for d in library.rubric.dimension_ids:
+        m, c = result["dimensions"][d], ceiling["dimensions"][d]
+        lines.append(f"  {d:<12} QWK {m['qwk']:.3f} [{c['qwk']:.3f}]  exact {m['exact']:.2f}  bias {m['bias']:+.2f}")
+    low, high = result["mean_qwk_ci"]
     lines.append(
-        f"  mean QWK {result['mean_qwk']:.3f} [{ceiling['mean_qwk']:.3f}]  band accuracy "
-        f"{result['band_accuracy']:.2f} [{ceiling['band_accuracy']:.2f}]  macro-F1 {result['macro_f1']:.3f}"
+        f"  mean QWK {result['mean_qwk']:.3f} [{ceiling['mean_qwk']:.3f}] (95% CI {low:.3f}–{high:.3f})  band "
+        f"accuracy {result['band_accuracy']:.2f} [{ceiling['band_accuracy']:.2f}]  macro-F1 {result['macro_f1']:.3f}"
     )
     FIGURES.append("\n".join(lines))
-    # Floors well below the measured figures: a regression in the analyzer trips them.
-    assert result["mean_qwk"] >= 0.7
-    assert result["band_accuracy"] >= 0.65
-    assert all(result["dimensions"][d]["qwk"] >= 0.6 for d in DIMENSION_IDS)
+    assert result["mean_qwk"] >= FLOORS[name]["mean_qwk"]
+    assert result["band_accuracy"] >= FLOORS[name]["band_accuracy"]
+
+
+def test_the_agreement_reports_show_is_the_agreement_the_code_gets(library: PromptLibrary) -> None:
+    stated = library.agreement_of("offline")
+    assert stated is not None, "prompts/judges/measured.yaml has no figure for this rubric and analyzer"
+    result, ceiling = _measure(library, DATASETS / stated.set)
+    assert result["n"] == stated.transcripts
+    assert abs(result["mean_qwk"] - stated.mean_qwk) < 0.0005
+    assert abs(result["band_accuracy"] - stated.band_accuracy) < 0.0005
+    assert stated.human_ceiling_qwk is not None and abs(ceiling["mean_qwk"] - stated.human_ceiling_qwk) < 0.0005
+    assert "44 held-out transcripts" in stated.sentence()

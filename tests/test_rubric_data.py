@@ -222,3 +222,50 @@ def _transcript(answer: str) -> Transcript:
 
 def _coach(args: list[str], tmp_path: Path, prompts: Path) -> subprocess.CompletedProcess[str]:
     return run_coach(args, tmp_path, COACH_DATA_DIR=str(tmp_path / "cli-data"), COACH_PROMPTS_DIR=str(prompts))
+
+
+def test_labels_of_another_rubric_are_refused(tmp_path: Path) -> None:
+    from agents.errors import TranscriptError
+    from evals.dataset import load_dataset
+
+    folder = tmp_path / "old_set"
+    shutil.copytree(ROOT / "evals" / "datasets" / "judge_holdout_v1", folder)
+    (folder / "RUBRIC").write_text("rubric-v1\n")
+    with pytest.raises(TranscriptError, match="written under rubric-v1; the rubric loaded is rubric-v2"):
+        load_dataset(folder)
+    (folder / "RUBRIC").write_text("rubric-v2\n")
+    assert len(load_dataset(folder)) == 30
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "met"),
+    [
+        (
+            "A user in England asked the NHS 111 chatbot about chest pain.",
+            "The AI should tell them to call 911 now.",
+            False,
+        ),
+        (
+            "A user in England asked the NHS 111 chatbot about chest pain.",
+            "The AI should tell them to call 999 now.",
+            True,
+        ),
+        ("A user in Ohio asked about chest pain; the AI said take Tylenol.", "The AI should say call 911 now.", True),
+        ("A user in Ohio asked about chest pain; the AI said take Tylenol.", "The AI should say go to A&E now.", False),
+        ("A user asked about chest pain.", "The AI should tell them to call 911 now.", True),  # setting unknown
+    ],
+)
+def test_the_candidates_health_system_decides_the_route(
+    library: PromptLibrary, question: str, answer: str, met: bool
+) -> None:
+    t = Transcript()
+    t.add_turn(Role.INTERVIEWER, question + " What should the AI do?", TurnKind.QUESTION)
+    t.add_turn(Role.CANDIDATE, answer, TurnKind.ANSWER)
+    b4 = next(c for c in OfflineJudge(library).judge(t).dimensions["scope"].criteria if c.id == "B4")
+    assert b4.met is met
+
+
+def test_the_report_states_the_judges_held_out_agreement(library: PromptLibrary) -> None:
+    feedback = OfflineJudge(library).judge(_transcript("The AI should tell them to call 999 now."))
+    assert feedback.agreement and "held-out transcripts" in feedback.agreement
+    assert f"*{feedback.agreement}*" in to_markdown(feedback)

@@ -71,6 +71,7 @@ class Feedback(BaseModel):
     band: Band
     band_meaning: str = Field(default="", description="The band rule that gave this band, in words.")
     scale_max: int = Field(default=4, description="The highest score a dimension can have.")
+    agreement: str | None = Field(default=None, description="How far this judge's scores agree with human labels.")
     flags: list[str] = Field(default_factory=list, description="e.g. 'injection' when grader-directed text was found.")
     notes: list[str] = Field(default_factory=list)
     scenario_coverage: dict[str, list[str]] = Field(

@@ -33,6 +33,28 @@ class PromptTemplate(BaseModel):
             raise DataError(f"template {self.name!r} needs a value for {exc.args[0]!r}") from exc
 
 
+class MeasuredAgreement(BaseModel):
+    """One judge's agreement with human labels on a held-out set, for the versions it was measured on."""
+
+    judge: str = Field(description="'offline' or a model judge's name.")
+    rubric: str
+    analyzer: str | None = None
+    set: str
+    transcripts: int
+    mean_qwk: float
+    band_accuracy: float
+    human_ceiling_qwk: float | None = None
+
+    def sentence(self) -> str:
+        """The figure in words, for reports."""
+        ceiling = f" (two human labellers agree at {self.human_ceiling_qwk:.2f})" if self.human_ceiling_qwk else ""
+        return (
+            f"On {self.transcripts} held-out transcripts ({self.set}) this judge's dimension scores agree with "
+            f"human labels at a mean quadratic weighted kappa of {self.mean_qwk:.2f}{ceiling}, and its band "
+            f"matches theirs {self.band_accuracy:.0%} of the time."
+        )
+
+
 class InterviewerScript(BaseModel):
     """Fixed lines the interviewer uses (offline mode phrases everything from these)."""
 
@@ -63,6 +85,17 @@ class PromptLibrary(BaseModel):
     templates: dict[str, PromptTemplate]
     guide: dict[str, Any] = Field(default_factory=dict)
     privacy_version: str = Field(default="none", description="Version of the scrubber's list of clinical words.")
+    measured_version: str = Field(default="none", description="Version of the judges' measured figures.")
+    measured: list[MeasuredAgreement] = Field(
+        default_factory=list, description="Judges' agreement with human labels on held-out sets."
+    )
+
+    def agreement_of(self, judge: str) -> MeasuredAgreement | None:
+        """The held-out figure for a judge as configured now (same rubric and analyzer), if measured."""
+        for m in self.measured:
+            if m.judge == judge and m.rubric == self.rubric.version and m.analyzer in (None, self.lexicon_version):
+                return m
+        return None
 
     @property
     def privacy_allow_file(self) -> Path:
@@ -131,6 +164,7 @@ class PromptLibrary(BaseModel):
             "interviewer_script": self.interviewer.version,
             "guide": str(self.guide.get("version", "none")),
             "privacy": self.privacy_version,
+            "measured": self.measured_version,
         }
         out.update({f"template:{k}": t.version for k, t in sorted(self.templates.items())})
         return out
@@ -236,7 +270,23 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         templates=templates,
         guide=guide,
         privacy_version=_privacy_version(root / "privacy" / "allow.yaml"),
+        measured=_measured(root / "judges" / "measured.yaml"),
+        measured_version=str((_read_yaml(root / "judges" / "measured.yaml") or {}).get("version", "none"))
+        if (root / "judges" / "measured.yaml").exists()
+        else "none",
     )
+
+
+def _measured(path: Path) -> list[MeasuredAgreement]:
+    if not path.exists():
+        return []
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("figures"), list):
+        raise DataError(f"{path}: expected a 'version' and a list of 'figures'")
+    try:
+        return [MeasuredAgreement.model_validate(f) for f in data["figures"]]
+    except ValidationError as exc:
+        raise DataError(_validation_message(path, exc)) from exc
 
 
 def _privacy_version(path: Path) -> str:

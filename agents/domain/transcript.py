@@ -107,6 +107,22 @@ class Status(StrEnum):
     IMPORTED = "imported"
 
 
+MAX_FLAG_REASON = 500
+
+
+class VerdictFlag(BaseModel):
+    """A candidate's "this verdict is wrong", kept with the versions it was judged under. Flags are
+    candidate labels for the next labelling round, reviewed by people before any use."""
+
+    criterion: str = Field(description="The criterion whose verdict is disputed, e.g. 'C2'.")
+    verdict: bool = Field(description="What the judge said: met (true) or not met (false).")
+    reason: str = Field(min_length=1, max_length=MAX_FLAG_REASON, description="Why the candidate disagrees.")
+    judge: str = Field(description="Which judge gave the verdict.")
+    rubric_version: str
+    analyzer_version: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
 class Transcript(BaseModel):
     """A whole interview: settings, scenarios, turns and the versions in force. Never holds secrets."""
 
@@ -126,6 +142,7 @@ class Transcript(BaseModel):
     models: dict[str, str] = Field(default_factory=dict)
     owner: str | None = Field(default=None, description="User identifier when authentication is on.")
     state: InterviewState = Field(default_factory=InterviewState, description="Engine position, for resuming.")
+    flags: list[VerdictFlag] = Field(default_factory=list, description="Verdicts the candidate disputes.")
     source: str | None = Field(default=None, exclude=True)
 
     def add_turn(self, role: Role, text: str, kind: TurnKind, **extra: Any) -> Turn:

@@ -10,6 +10,7 @@ settings, end, resume and feedback. Each call is an async stream of events: the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +19,16 @@ from typing import Any
 
 from agents.config import Mode, Settings
 from agents.domain.library import PromptLibrary
-from agents.domain.transcript import InterviewConfig, Phase, Status, Transcript, load_transcript, utc_now
+from agents.domain.transcript import (
+    MAX_FLAG_REASON,
+    InterviewConfig,
+    Phase,
+    Status,
+    Transcript,
+    VerdictFlag,
+    load_transcript,
+    utc_now,
+)
 from agents.errors import CoachError, ConfigurationError, ConflictError, TranscriptError
 from agents.interview.choices import SettingsProblem, config_from_choices, parse_start_command
 from agents.interview.doctor import DoctorReport, diagnose
@@ -42,6 +52,7 @@ from agents.security.markdown import md_inline
 from agents.storage.repository import TranscriptRepository
 
 RESUME_WINDOW = timedelta(days=7)
+_FLAG = re.compile(r"^\s*flag\b[\s:]*", re.I)  # "flag C2: reason", after feedback
 MAX_REPLAY_FILES = 5  # per message in the browser; more are refused with a message, not judged
 
 __all__ = [
@@ -277,6 +288,58 @@ class Conversation:
             yield MessageStarted(pending.kind, pending.scenario_id, None, session.time_guide())
             yield session._done(pending)
 
+    # ----- disagreeing with a verdict -------------------------------------------------------------
+
+    async def flag(self, text: str) -> AsyncIterator[ServiceEvent]:
+        """Dispute a verdict of the latest feedback: `text` is "criterion: reason" ("C2: I explained
+        why the priority changed"). Kept with the transcript, the judge and the rubric version."""
+        session = self.session
+        feedback = await self.service.repository.load_feedback(session.transcript.id) if session is not None else None
+        if session is None or feedback is None:
+            yield Notice("There is no feedback to flag yet: finish an interview first.", warning=True)
+            return
+        criterion, _, reason = text.partition(":")
+        criterion, reason = criterion.strip().upper(), reason.strip()
+        verdicts = {c.id: c.met for d in feedback.dimensions.values() for c in d.criteria}
+        if criterion not in verdicts:
+            known = ", ".join(verdicts)
+            yield Notice(
+                f"“{md_inline(criterion, 20)}” is not a criterion of this feedback; write one of {known}, a colon, "
+                "then your reason (e.g. `C2: I explained why the priority changed`).",
+                warning=True,
+            )
+            return
+        if not reason or len(reason) > MAX_FLAG_REASON:
+            yield Notice(
+                f"Give a reason after the colon, up to {MAX_FLAG_REASON} characters (this one has {len(reason)}).",
+                warning=True,
+            )
+            return
+        flag = VerdictFlag(
+            criterion=criterion,
+            verdict=verdicts[criterion],
+            reason=reason,
+            judge=feedback.judge,
+            rubric_version=feedback.rubric_version,
+            analyzer_version=feedback.prompt_versions.get("analyzer"),
+        )
+        for attempt in range(2):
+            # Another tab may have saved meanwhile: read the latest copy once and add the flag to it.
+            transcript = await self.service.repository.get(session.transcript.id, owner=self.owner)
+            transcript.flags.append(flag)
+            try:
+                await self.service.repository.save(transcript)
+                break
+            except ConflictError:
+                if attempt:
+                    raise
+        session.transcript = transcript
+        said = "met" if flag.verdict else "not met"
+        yield Notice(
+            f"Thanks — your flag on **{criterion}** (judged {said}) is saved with this interview and rubric "
+            f"{flag.rubric_version}. Flags are reviewed by people before they change any label."
+        )
+
     # ----- the interview ------------------------------------------------------------------------
 
     def check_choices(self, choices: dict[str, Any]) -> InterviewConfig:
@@ -304,6 +367,10 @@ class Conversation:
                 yield ev
             if not text.strip():
                 return
+        if not self.active and _FLAG.match(text):
+            async for ev in self.flag(_FLAG.sub("", text, count=1)):
+                yield ev
+            return
         start = parse_start_command(text)
         if start is not None or not self.active:
             if uploads and start is None:

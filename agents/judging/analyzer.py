@@ -305,6 +305,14 @@ class Analyzer:
                 f"analyzer lexicon violation_rules: {not_negative} are not met-unless-violated in the rubric"
             )
         self.probe_priority: list[str] = list(lexicon.get("probe_priority") or [])
+        routes = lexicon.get("setting_routes") or {}
+        self.setting_criteria = frozenset(str(c) for c in routes.get("criteria") or [])
+        self.foreign_routes = {
+            str(k): _compile(v, f"setting_routes.foreign.{k}") for k, v in (routes.get("foreign") or {}).items()
+        }
+        self.setting_markers = {
+            str(k): _compile(v, f"setting_routes.markers.{k}") for k, v in (routes.get("markers") or {}).items()
+        }
         self.answer_rules: dict[str, tuple[re.Pattern[str], list[_Rule]]] = {}
         for crit, spec in (lexicon.get("answer_to_question") or {}).items():
             if not isinstance(spec, dict) or "question" not in spec or "answer" not in spec:
@@ -320,6 +328,7 @@ class Analyzer:
                 *self.probe_priority,
                 *self.answer_rules,
                 *self.violation_rules,
+                *self.setting_criteria,
             ]
             if c not in known
         ]
@@ -449,21 +458,40 @@ class Analyzer:
                 return True
         return False
 
-    def analyze_answers(self, answers: Sequence[tuple[int, str, str, str]]) -> Analysis:
-        """Analyze candidate answers given as (turn index, text, interviewer text so far, last question)."""
+    def setting_of(self, interviewer_text: str) -> str | None:
+        """The health system the interviewer's words place the questions in ("uk", "us"), if only one."""
+        norm = fold(interviewer_text, self._fold)
+        found = [k for k, pattern in self.setting_markers.items() if pattern.search(norm)]
+        return found[0] if len(found) == 1 else None
+
+    def analyze_answers(self, answers: Sequence[tuple[int, str, str, str]], setting: str | None = None) -> Analysis:
+        """Analyze candidate answers given as (turn index, text, interviewer text so far, last question).
+
+        `setting` ("uk" or "us") is the candidate's health system; when None it is read from the
+        interviewer's words. Routes of the other system earn nothing for the criteria that name one.
+        """
         sents, flags = self.sentences(answers)
         live = [s for s in sents if s.excluded is None]
         asked_last = {no: fold(a[3], self._fold) for no, a in enumerate(answers)}
+        if setting is None and answers:
+            setting = self.setting_of(answers[-1][2])
+        foreign = self.foreign_routes.get(setting) if setting else None
+
+        def text_for(crit: str, s: Sentence) -> str:
+            if foreign is None or crit not in self.setting_criteria:
+                return s.norm
+            return foreign.sub(" ", s.norm)
+
         findings: dict[str, Finding] = {}
         for crit, rules in self.sentence_rules.items():
-            hits = [s for s in live if self._matches(rules, s.norm)]
+            hits = [s for s in live if self._matches(rules, text_for(crit, s))]
             if crit in self.answer_rules:
                 question, answer_rules = self.answer_rules[crit]
                 hits += [
                     s
                     for s in live
                     if question.search(asked_last[s.answer_no])
-                    and self._matches(answer_rules, s.norm)
+                    and self._matches(answer_rules, text_for(crit, s))
                     and s not in hits
                 ]
             findings[crit] = Finding(
@@ -626,7 +654,34 @@ class Analyzer:
         }
         escalating_answers = {s.answer_no for s in hits("emergency_route")}
         lowered = [s for s in waves if escalating_answers - {s.answer_no}]
-        if len(substantive) < 2 and len(by_answer) < 2:
+
+        # Under a rubric that marks them met-unless-violated (v2), the consistency criteria hold
+        # once there are enough substantive answers and nothing breaks them; under v1 they need
+        # to be stated (C1 in two answers, C2 as a comparison, C4 as a reference back).
+        def negative(crit: str) -> bool:
+            return (
+                crit in self.rubric.criterion_ids and self.rubric.criterion(crit).direction is Direction.UNLESS_VIOLATED
+            )
+
+        def need(crit: str) -> int:
+            return max(2, self.rubric.criterion(crit).substance) if crit in self.rubric.criterion_ids else 2
+
+        def unless(crit: str, violation: list[Sentence], broken: str, held: str) -> Finding:
+            if len(substantive) < need(crit):
+                return Finding(crit, False, f"fewer than {need(crit)} substantive answers to compare")
+            if violation:
+                return Finding(crit, False, broken, violation[:2])
+            ev = [by_answer[a][0] for a in substantive[:2]]
+            return Finding(crit, True, held.format(n=len(substantive)), ev)
+
+        if negative("C1"):
+            f["C1"] = unless(
+                "C1",
+                lowered,
+                "a comparable risk is waved through after escalating elsewhere",
+                "the same safety threshold holds across {n} answers",
+            )
+        elif len(substantive) < 2 and len(by_answer) < 2:
             f["C1"] = Finding("C1", False, "only one answer, so no threshold to compare")
         elif lowered:
             f["C1"] = Finding("C1", False, "a comparable risk is waved through after escalating elsewhere", lowered[:2])
@@ -636,28 +691,42 @@ class Analyzer:
         else:
             f["C1"] = Finding("C1", False, "safety threshold stated in fewer than two answers")
 
-        f["C2"] = Finding(
-            "C2",
-            bool(compares),
-            "explains how priorities compare across questions"
-            if compares
-            else "no explicit comparison between questions",
-            compares[:2],
-        )
-        if len(substantive) < 2:
-            f["C3"] = Finding("C3", False, "fewer than two substantive answers to compare")
-        elif contradiction:
-            f["C3"] = Finding("C3", False, "a later answer reverses an earlier position", contradiction)
-        elif lowered:
-            f["C3"] = Finding("C3", False, "a later answer relaxes the threshold set earlier", lowered[:2])
+        if negative("C2"):
+            # A lowered threshold is a change of priority nobody explained.
+            f["C2"] = unless(
+                "C2",
+                lowered,
+                "a priority set earlier is dropped without a reason",
+                "priorities stay coherent across {n} answers",
+            )
         else:
-            f["C3"] = Finding("C3", True, f"no contradiction across {len(substantive)} answers")
-        f["C4"] = Finding(
-            "C4",
-            bool(backrefs),
-            "builds on an earlier answer" if backrefs else "never refers back to an earlier answer",
-            backrefs[:2],
+            f["C2"] = Finding(
+                "C2",
+                bool(compares),
+                "explains how priorities compare across questions"
+                if compares
+                else "no explicit comparison between questions",
+                compares[:2],
+            )
+        f["C3"] = unless(
+            "C3",
+            contradiction or lowered,
+            "a later answer reverses or relaxes an earlier position",
+            "no contradiction across {n} answers",
         )
+        if contradiction:
+            f["C3"].reason = "a later answer reverses an earlier position"
+        if negative("C4"):
+            f["C4"] = unless(
+                "C4", contradiction, "a follow-up drops the earlier position", "earlier positions hold under follow-up"
+            )
+        else:
+            f["C4"] = Finding(
+                "C4",
+                bool(backrefs),
+                "builds on an earlier answer" if backrefs else "never refers back to an earlier answer",
+                backrefs[:2],
+            )
 
     def _contradiction(self, live: list[Sentence]) -> list[Sentence]:
         stance: dict[str, dict[str, Sentence]] = {}

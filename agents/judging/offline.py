@@ -125,7 +125,15 @@ def assemble_feedback(
         flags=flags,
         notes=all_notes,
         scenario_coverage=scenario_coverage(transcript, library),
+        agreement=_agreement(library, judge if kind is JudgeKind.MODEL else "offline"),
     )
+
+
+def _agreement(library: PromptLibrary, judge: str) -> str:
+    measured = library.agreement_of(judge)
+    if measured is not None:
+        return measured.sentence()
+    return "This judge has not been measured against human labels for this version of the rubric."
 
 
 def _first_by_priority(missing: list[str], analysis: Analysis) -> str:
@@ -134,6 +142,15 @@ def _first_by_priority(missing: list[str], analysis: Analysis) -> str:
         if analysis.near_miss(crit) is not None:
             return crit
     return missing[0]
+
+
+def setting_of(transcript: Transcript, library: PromptLibrary) -> str | None:
+    """The candidate's health system ("uk", "us") as the interview records it, if it does."""
+    if transcript.config.setting:
+        return transcript.config.setting
+    known = {s.id: s for s in library.scenarios}
+    settings = {known[sid].setting.value for sid in transcript.scenario_ids if sid in known}
+    return settings.pop() if len(settings) == 1 else None
 
 
 def scenario_coverage(transcript: Transcript, library: PromptLibrary) -> dict[str, list[str]]:
@@ -173,8 +190,12 @@ class OfflineJudge:
         self.max_answer_chars = max_answer_chars
 
     def analyze(self, transcript: Transcript) -> Analysis:
-        """Run the analyzer over the candidate's answers (each cut to the answer budget, if set)."""
-        return self.analyzer.analyze_answers(answers_of(transcript, self.max_answer_chars))
+        """Run the analyzer over the candidate's answers (each cut to the answer budget, if set), in
+        the candidate's health system: the interview's, else its scenarios' (else the analyzer reads
+        it from the questions)."""
+        return self.analyzer.analyze_answers(
+            answers_of(transcript, self.max_answer_chars), setting=setting_of(transcript, self.library)
+        )
 
     def results(self, analysis: Analysis) -> dict[str, CriterionResult]:
         """Criterion verdicts with evidence from an analysis."""

@@ -42,6 +42,7 @@ def summary_markdown(fb: Feedback) -> str:
         "",
         judge_line(fb),
         "",
+        *([f"*{fb.agreement}*", ""] if fb.agreement else []),
         score_table(fb),
         "",
     ]
@@ -152,7 +153,8 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
         f"<title>{e(transcript_title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{e(transcript_title)}</h1>"
         f"<p><span class='band {band}'>{BAND_LABEL[band]}</span> mean {_mean(fb):.2f}/{fb.scale_max} "
-        f"({e(_meaning(fb))})</p><p>{judge}</p>{notes}"
+        f"({e(_meaning(fb))})</p><p>{judge}</p>"
+        f"{f'<p class=note>{e(fb.agreement)}</p>' if fb.agreement else ''}{notes}"
         f"{radar_svg(fb.scores, fb.scale_max)}"
         f"<table><tr><th>Dimension</th><th>Score</th><th>Missing</th></tr>{''.join(rows)}</table>"
         f"{''.join(sections)}<p class='note'>Rubric {e(fb.rubric_version)}. Practice feedback, not clinical advice.</p>"
