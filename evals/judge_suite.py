@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,32 @@ def with_restatement(transcript: Transcript) -> Transcript:
     return copy
 
 
+_SPOKEN_NUMBERS = {"999": "nine nine nine", "911": "nine one one", "111": "one one one", "A&E": "A and E"}
+_SENTENCE_START = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?=[A-Z])")
+_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])")
+
+
+def spoken_style(transcript: Transcript) -> Transcript:
+    """A copy whose answers read as speech-to-text writes them: services and numbers in words, and
+    a filler before every other sentence. It says the same, so it must score the same."""
+    copy = transcript.model_copy(deep=True)
+    for turn in copy.turns:
+        if turn.role is not Role.CANDIDATE:
+            continue
+        lines = []
+        for line in turn.text.split("\n"):
+            for typed, said in _SPOKEN_NUMBERS.items():
+                line = re.sub(rf"(?<![\w&]){re.escape(typed)}(?![\w&])", said, line)
+            if not _LIST_MARK.match(line):
+                starts = [m.start() for m in _SENTENCE_START.finditer(line)]
+                for k, pos in reversed(list(enumerate(starts))):
+                    if k % 2 == 0:
+                        line = line[:pos] + "Um, " + line[pos].lower() + line[pos + 1 :]
+            lines.append(line)
+        turn.text = "\n".join(lines)
+    return copy
+
+
 @dataclass
 class Variant:
     """One metamorphic case: how the transcript was changed and what must happen."""
@@ -101,6 +128,7 @@ def build_variants(
         t = s.transcript
         variants.append(Variant(s.id, "padding", "repetition", _repeat_first_sentence(t)))
         variants.append(Variant(s.id, "padding", "restating the question", with_restatement(t)))
+        variants.append(Variant(s.id, "spoken", "speech-to-text style", spoken_style(t)))
         variants.append(
             Variant(s.id, "padding", padding[i % len(padding)], with_appended(t, padding[i % len(padding)]))
         )

@@ -269,3 +269,20 @@ def test_the_report_states_the_judges_held_out_agreement(library: PromptLibrary)
     feedback = OfflineJudge(library).judge(_transcript("The AI should tell them to call 999 now."))
     assert feedback.agreement and "held-out transcripts" in feedback.agreement
     assert f"*{feedback.agreement}*" in to_markdown(feedback)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Um, the AI should tell them to call nine nine nine now.",
+        "The AI should, uh, tell them to go to A and E now.",
+        "hmm, the AI should tell them to ring one one one today.",
+    ],
+)
+def test_spoken_answers_score_as_typed(library: PromptLibrary, answer: str) -> None:
+    question = "A user in England asked the NHS chatbot about chest pain. What should the AI do?"
+    t = Transcript()
+    t.add_turn(Role.INTERVIEWER, question, TurnKind.QUESTION)
+    t.add_turn(Role.CANDIDATE, answer, TurnKind.ANSWER)
+    b4 = next(c for c in OfflineJudge(library).judge(t).dimensions["scope"].criteria if c.id == "B4")
+    assert b4.met, answer

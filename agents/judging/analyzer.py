@@ -305,6 +305,21 @@ class Analyzer:
                 f"analyzer lexicon violation_rules: {not_negative} are not met-unless-violated in the rubric"
             )
         self.probe_priority: list[str] = list(lexicon.get("probe_priority") or [])
+        spoken = lexicon.get("spoken") or {}
+        self._spoken_words = {str(k).lower(): str(v) for k, v in (spoken.get("replace") or {}).items()}
+        self._spoken = (
+            re.compile(
+                r"\b(" + "|".join(re.escape(k) for k in sorted(self._spoken_words, key=len, reverse=True)) + r")\b"
+            )
+            if self._spoken_words
+            else None
+        )
+        fillers = [str(f).lower() for f in spoken.get("fillers") or []]
+        self._fillers = (
+            re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in fillers) + r")(?![\w-])[,.]?\s*")
+            if fillers
+            else None
+        )
         routes = lexicon.get("setting_routes") or {}
         self.setting_criteria = frozenset(str(c) for c in routes.get("criteria") or [])
         self.foreign_routes = {
@@ -380,7 +395,7 @@ class Analyzer:
             for start, end in split_sentences(text):
                 raw = text[start:end]
                 cleaned, decoded = remove_encoded(raw)
-                norm = fold(cleaned, self._fold)
+                norm = self.unspoken(fold(cleaned, self._fold))
                 if decoded and "injection" not in flags:
                     flags.append("injection")  # encoded text is cut out; the rest of the sentence counts
                 reason = self._exclusion(norm, asked_words, after_injection)
@@ -457,6 +472,14 @@ class Analyzer:
             else:
                 return True
         return False
+
+    def unspoken(self, norm: str) -> str:
+        """Folded text with spoken numbers and services written as typed and fillers dropped."""
+        if self._fillers is not None:
+            norm = self._fillers.sub("", norm)
+        if self._spoken is not None:
+            norm = self._spoken.sub(lambda m: self._spoken_words[m.group(1)], norm)
+        return norm
 
     def setting_of(self, interviewer_text: str) -> str | None:
         """The health system the interviewer's words place the questions in ("uk", "us"), if only one."""
