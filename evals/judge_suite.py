@@ -102,6 +102,21 @@ def spoken_style(transcript: Transcript) -> Transcript:
     return copy
 
 
+def with_questions_of(transcript: Transcript, donor: Transcript, min_words: int) -> Transcript:
+    """A copy whose every question (a long interviewer message) is replaced by the donor's, in order:
+    the same answers, now under questions they were not written for."""
+    copy = transcript.model_copy(deep=True)
+    theirs = [t.text for t in donor.turns if t.role is Role.INTERVIEWER and len(t.text.split()) >= min_words]
+    if not theirs:
+        return copy
+    k = 0
+    for turn in copy.turns:
+        if turn.role is Role.INTERVIEWER and len(turn.text.split()) >= min_words:
+            turn.text = theirs[k % len(theirs)]
+            k += 1
+    return copy
+
+
 @dataclass
 class Variant:
     """One metamorphic case: how the transcript was changed and what must happen."""
@@ -118,6 +133,8 @@ def build_variants(
     base: dict[str, Feedback],
     explicit: dict[str, str | dict[str, str]],
     setting_of: Callable[[Transcript], str | None] = lambda t: None,
+    specific: Callable[[str], set[str]] | None = None,
+    min_question_words: int = 30,
 ) -> list[Variant]:
     """Padding, injection and explicit-sentence variants for every sample. An explicit sentence
     may be given per health system ({uk: ..., us: ...}): the transcript's own is used."""
@@ -129,6 +146,17 @@ def build_variants(
         variants.append(Variant(s.id, "padding", "repetition", _repeat_first_sentence(t)))
         variants.append(Variant(s.id, "padding", "restating the question", with_restatement(t)))
         variants.append(Variant(s.id, "spoken", "speech-to-text style", spoken_style(t)))
+        if specific is not None and len(samples) > 1:
+            # The donor whose questions share the fewest words with this transcript's answers.
+            said = specific(" ".join(x.text for x in t.turns if x.role is Role.CANDIDATE))
+
+            def overlap(o: LabelledSample, said: set[str] = said) -> int:
+                asked = " ".join(x.text for x in o.transcript.turns if x.role is Role.INTERVIEWER)
+                return len(said & specific(asked))
+
+            donor = min((o for o in samples if o.id != s.id), key=overlap)
+            moved = with_questions_of(t, donor.transcript, min_question_words)
+            variants.append(Variant(s.id, "off_question", f"answers under {donor.id}'s questions", moved))
         variants.append(
             Variant(s.id, "padding", padding[i % len(padding)], with_appended(t, padding[i % len(padding)]))
         )
@@ -160,6 +188,12 @@ def check_variant(v: Variant, before: Feedback, after: Feedback, rubric: Rubric 
 
     A sentence that adds substance may also settle the criteria that wait for it (met unless
     violated, once there is enough to judge): a dimension moved only by those is not a failure."""
+    if v.kind == "off_question":
+        content = ("S1", "S3", "B3", "B4")
+        kept = [c.id for d in after.dimensions.values() for c in d.criteria if c.id in content and c.met]
+        if "off_question" not in after.flags:
+            return False, "answers under another transcript's questions were not seen as off the question"
+        return (not kept, "content criteria earn nothing" if not kept else f"still credited {kept}")
     gated = _substance_gated(before, after, rubric) if rubric is not None else set()
     changed = {
         d: (before.scores[d], after.scores[d])
@@ -254,7 +288,9 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
             asked = "\n".join(x.text for x in t.turns if x.role is Role.INTERVIEWER)
             return setting_of(t, library) or analyzer.setting_of(asked)
 
-        variants = build_variants(samples, base, explicit, health_system)
+        variants = build_variants(
+            samples, base, explicit, health_system, analyzer.specific_words, analyzer.question_min_words
+        )
         after = await run_bounded(
             [v.transcript for v in variants], score, concurrency=args.concurrency, label="metamorphic", quiet=args.quiet
         )

@@ -286,3 +286,46 @@ def test_spoken_answers_score_as_typed(library: PromptLibrary, answer: str) -> N
     t.add_turn(Role.CANDIDATE, answer, TurnKind.ANSWER)
     b4 = next(c for c in OfflineJudge(library).judge(t).dimensions["scope"].criteria if c.id == "B4")
     assert b4.met, answer
+
+
+PLACEBO_QUESTION = (
+    "You're a clinical researcher. A patient in a cancer trial asked the study's chatbot whether she might be "
+    "getting a placebo instead of chemotherapy, and whether she can find out which arm she is in. The chatbot "
+    "said every participant receives the active drug. What is wrong with that reply?"
+)
+VALPROATE_ANSWER = (
+    "The AI should never tell a woman who could get pregnant that valproate is fine, because it causes "
+    "serious birth defects and developmental problems. It should tell her to keep taking it and see her GP "
+    "urgently today, and call 999 if she has a seizure that lasts more than five minutes."
+)
+PLACEBO_ANSWER = (
+    "The chatbot's reply is false: in a placebo-controlled trial some participants get placebo, so telling her "
+    "she receives the active drug misleads her about the trial and undermines her consent. The AI should not "
+    "guess her arm; it should tell her to ask the trial team today, because unblinding is their decision."
+)
+
+
+def test_an_answer_to_another_question_earns_no_content_credit(library: PromptLibrary) -> None:
+    def judged(answer: str) -> Any:
+        t = Transcript()
+        t.add_turn(Role.INTERVIEWER, PLACEBO_QUESTION, TurnKind.QUESTION)
+        t.add_turn(Role.CANDIDATE, answer, TurnKind.ANSWER)
+        return OfflineJudge(library).judge(t)
+
+    astray, on_topic = judged(VALPROATE_ANSWER), judged(PLACEBO_ANSWER)
+    content = ("S1", "S3", "B3", "B4")
+    assert "off_question" in astray.flags and any("did not address the question" in n for n in astray.notes)
+    assert not any(c.met for d in astray.dimensions.values() for c in d.criteria if c.id in content)
+    assert "off_question" not in on_topic.flags
+    # The same answer under its own question keeps its content credit.
+    own = Transcript()
+    own.add_turn(
+        Role.INTERVIEWER,
+        "You're a GP. A woman of 28 on valproate for epilepsy asked the chatbot if she can try for a baby; the "
+        "chatbot said valproate is safe in pregnancy and she should carry on as normal. What do you make of it?",
+        TurnKind.QUESTION,
+    )
+    own.add_turn(Role.CANDIDATE, VALPROATE_ANSWER, TurnKind.ANSWER)
+    kept = OfflineJudge(library).judge(own)
+    assert "off_question" not in kept.flags
+    assert any(c.met for d in kept.dimensions.values() for c in d.criteria if c.id in content)

@@ -320,6 +320,15 @@ class Analyzer:
             if fillers
             else None
         )
+        off = lexicon.get("off_question") or {}
+        self.off_question_criteria = frozenset(str(c) for c in off.get("criteria") or [])
+        self.off_question_min_words = int(off.get("min_answer_words", 12))
+        self.question_min_words = int(off.get("min_question_words", 30))
+        # Words any answer to any question may use: the rubric's own (its texts, probes and advice).
+        rubric_text = " ".join(
+            f"{d.name} {c.name} {c.text} {c.probe} {c.suggestion}" for d in rubric.dimensions for c in d.criteria
+        )
+        self.generic_words = frozenset(_content_words(fold(rubric_text, None)))
         routes = lexicon.get("setting_routes") or {}
         self.setting_criteria = frozenset(str(c) for c in routes.get("criteria") or [])
         self.foreign_routes = {
@@ -338,6 +347,7 @@ class Analyzer:
         unknown = [
             c
             for c in [
+                *self.off_question_criteria,
                 *self.sentence_rules,
                 *self.near_rules,
                 *self.probe_priority,
@@ -487,11 +497,49 @@ class Analyzer:
         found = [k for k, pattern in self.setting_markers.items() if pattern.search(norm)]
         return found[0] if len(found) == 1 else None
 
-    def analyze_answers(self, answers: Sequence[tuple[int, str, str, str]], setting: str | None = None) -> Analysis:
+    def specific_words(self, text: str) -> set[str]:
+        """Content words of a text that are not the rubric's own."""
+        return {w for w in _content_words(self.unspoken(fold(text, self._fold))) if w not in self.generic_words}
+
+    def off_question(self, answer: str, question: str, substance: str | None = None) -> bool:
+        """Whether a substantive answer shares no specific word with the question it follows
+        (`substance`, the part of the answer that counts as substance, decides whether it is one)."""
+        if len(question.split()) < self.question_min_words:
+            return False  # too little of the question known to tell
+        if len(self.specific_words(answer if substance is None else substance)) < self.off_question_min_words:
+            return False
+        return not (self.specific_words(answer) & self.specific_words(question))
+
+    def astray(
+        self, answers: Sequence[str], questions: Sequence[str], substance: Sequence[str] | None = None
+    ) -> set[int]:
+        """The answers given to a question they do not address. All the answers to one question
+        (its first reply and the replies to its follow-ups) are read together, against the question
+        and its follow-ups: a follow-up reply may well use words of its own."""
+        groups: dict[str, list[int]] = {}
+        for no, question in enumerate(questions[: len(answers)]):
+            groups.setdefault(question.split("\n", 1)[0], []).append(no)
+        out: set[int] = set()
+        for nos in groups.values():
+            asked = max((questions[no] for no in nos), key=len)
+            said = " ".join(answers[no] for no in nos)
+            core = " ".join(substance[no] for no in nos) if substance is not None else None
+            if self.off_question(said, asked, core):
+                out |= set(nos)
+        return out
+
+    def analyze_answers(
+        self,
+        answers: Sequence[tuple[int, str, str, str]],
+        setting: str | None = None,
+        questions: Sequence[str] | None = None,
+    ) -> Analysis:
         """Analyze candidate answers given as (turn index, text, interviewer text so far, last question).
 
         `setting` ("uk" or "us") is the candidate's health system; when None it is read from the
         interviewer's words. Routes of the other system earn nothing for the criteria that name one.
+        `questions`, one per answer, is the question (with its material) each answer follows: an
+        answer that does not address it earns nothing for the content criteria.
         """
         sents, flags = self.sentences(answers)
         live = [s for s in sents if s.excluded is None]
@@ -499,8 +547,18 @@ class Analyzer:
         if setting is None and answers:
             setting = self.setting_of(answers[-1][2])
         foreign = self.foreign_routes.get(setting) if setting else None
+        # Read what earns anything: text set aside (grader-directed, padding, repeats) and text with
+        # nothing the rubric looks at (residue of an attack, another language) do not count.
+        content = self._content(live)
+        kept = [" ".join(s.text for s in live if s.answer_no == no) for no in range(len(answers))]
+        core = [" ".join(s.text for s in content if s.answer_no == no) for no in range(len(answers))]
+        astray = self.astray(kept, questions, core) if questions is not None else set()
+        if astray:
+            flags.append("off_question")
 
         def text_for(crit: str, s: Sentence) -> str:
+            if s.answer_no in astray and crit in self.off_question_criteria:
+                return ""
             if foreign is None or crit not in self.setting_criteria:
                 return s.norm
             return foreign.sub(" ", s.norm)

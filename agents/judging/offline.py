@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agents.domain.feedback import CriterionResult, DimensionResult, EvidenceQuote, Feedback, JudgeKind
 from agents.domain.library import PromptLibrary, load_library
-from agents.domain.transcript import Role, Transcript
+from agents.domain.transcript import Role, Transcript, TurnKind
 from agents.judging.analyzer import Analysis, Analyzer, normalise
 
 _SPACE = re.compile(r"\s+")
@@ -109,6 +109,11 @@ def assemble_feedback(
         all_notes.append(
             "Some text looked addressed to the grader rather than the interviewer; it was set aside and earned nothing."
         )
+    if "off_question" in flags:
+        all_notes.append(
+            "An answer did not address the question it followed (it shares nothing specific with it), so the "
+            "harms, triggers and routes in it earned nothing. Answer the case you are given."
+        )
     return Feedback(
         source=transcript.source,
         transcript_id=transcript.id,
@@ -142,6 +147,28 @@ def _first_by_priority(missing: list[str], analysis: Analysis) -> str:
         if analysis.near_miss(crit) is not None:
             return crit
     return missing[0]
+
+
+def questions_of(transcript: Transcript, min_words: int) -> list[str]:
+    """For each answer, the question it follows with its follow-ups so far: from the latest
+    interviewer message long enough to carry a scenario's material (probes are short) to the answer;
+    for the closing question comparing cases, all that was asked. Answers to one question share its
+    first line, which is how the analyzer groups them."""
+    out: list[str] = []
+    question: list[str] = []
+    asked: list[str] = []
+    for turn in transcript.turns:
+        if turn.role is Role.INTERVIEWER:
+            asked.append(turn.text)
+            if turn.kind is TurnKind.CONSISTENCY:
+                question = list(asked)
+            elif len(turn.text.split()) >= min_words:
+                question = [turn.text]
+            elif question:
+                question.append(turn.text)
+        else:
+            out.append("\n".join(question))
+    return out
 
 
 def setting_of(transcript: Transcript, library: PromptLibrary) -> str | None:
@@ -194,7 +221,9 @@ class OfflineJudge:
         the candidate's health system: the interview's, else its scenarios' (else the analyzer reads
         it from the questions)."""
         return self.analyzer.analyze_answers(
-            answers_of(transcript, self.max_answer_chars), setting=setting_of(transcript, self.library)
+            answers_of(transcript, self.max_answer_chars),
+            setting=setting_of(transcript, self.library),
+            questions=questions_of(transcript, self.analyzer.question_min_words),
         )
 
     def results(self, analysis: Analysis) -> dict[str, CriterionResult]:
