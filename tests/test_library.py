@@ -75,3 +75,22 @@ def test_interviewer_lines_ask_one_question_each(library: PromptLibrary) -> None
         assert line.count("?") <= 1, line
     for crit in library.rubric.criterion_ids:
         assert library.rubric.criterion(crit).probe.count("?") <= 1, crit
+
+
+@pytest.mark.parametrize(
+    ("cue", "text", "said"),
+    [
+        ("keep taking", "you should keep taking it", True),
+        ("keep taking", "the ai should not keep taking it for granted", False),
+        ("keep taking", "she must never keep taking it", False),
+        ("fever", "she is feverish", False),  # phrase-level: not inside another word
+        ("999", "call 999 now", True),
+        ("999", "call 9999", False),
+        ("a&e", "go to a&e now", True),
+        ("glass test", "without a glass test you cannot tell", False),
+    ],
+)
+def test_a_cue_counts_only_as_a_phrase_said_as_meant(cue: str, text: str, said: bool) -> None:
+    from agents.domain.scenarios import cue_said
+
+    assert cue_said(cue, text) is said

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
@@ -35,6 +37,30 @@ PROFESSIONS: tuple[str, ...] = (
 )
 
 
+# A cue said after one of these (within a few words) is said the other way round: "should not keep
+# taking it" does not name the risk "keep taking it".
+_NEGATION = re.compile(r"\b(?:not|no|never|don't|doesn't|shouldn't|mustn't|can't|cannot|without)\b(?:\W+\w+){0,2}\W*$")
+
+
+def cue_said(cue: str, text: str) -> bool:
+    """Whether a key-risk cue occurs in (folded, lower-case) text as a phrase, and not negated."""
+    phrase = cue.lower().strip()
+    if not phrase:
+        return False
+    for m in re.finditer(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", text):
+        if not _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
+            return True
+    return False
+
+
+class Source(BaseModel):
+    """Where a scenario's clinical facts come from: an authoritative page and words copied from it."""
+
+    url: str
+    quote: str = Field(min_length=20, description="A passage copied word for word from the page.")
+    checked: date = Field(description="When the page was last read.")
+
+
 class KeyRisk(BaseModel):
     """A scenario-specific criterion (what a careful answer to this scenario names)."""
 
@@ -42,6 +68,10 @@ class KeyRisk(BaseModel):
     text: str
     criterion: str
     cues: list[str] = Field(default_factory=list)
+
+    def named_in(self, text: str) -> bool:
+        """Whether (folded) text names this risk by one of its cues, said as meant."""
+        return any(cue_said(cue, text) for cue in self.cues)
 
 
 class Scenario(BaseModel):
@@ -60,6 +90,7 @@ class Scenario(BaseModel):
     red_flags: list[str] = Field(default_factory=list)
     escalation: str
     probe_hints: dict[str, str] = Field(default_factory=dict)
+    sources: list[Source] = Field(default_factory=list, description="Pages the clinical facts rest on.")
 
     @field_validator("professions")
     @classmethod

@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage
 
 from agents.domain.library import PromptLibrary
 from agents.domain.rubric import Scope
-from agents.domain.scenarios import Scenario, TaskKind
+from agents.domain.scenarios import Scenario, TaskKind, cue_said
 from agents.errors import ModelUnavailableError
 from agents.judging.analyzer import Analyzer, normalise
 from agents.models.gateway import ModelGateway, human, system
@@ -78,7 +78,7 @@ class ProbePolicy:
         if scenario is not None:
             said = " ".join(normalise(a[1], {}) for a in answers)
             for risk in scenario.key_risks:
-                if any(cue.lower() in said for cue in risk.cues if len(cue) > 3):
+                if any(cue_said(cue, said) for cue in risk.cues if len(cue) > 3):
                     covered.add(risk.criterion)
         # Cross-answer criteria (consistency) are for the consistency question, not a probe.
         rubric = self.analyzer.rubric

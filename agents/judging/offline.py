@@ -191,7 +191,7 @@ def scenario_coverage(transcript: Transcript, library: PromptLibrary) -> dict[st
         text = " ".join(
             normalise(t.text, {}) for t in transcript.turns if t.role is Role.CANDIDATE and t.scenario_id == sid
         )
-        coverage[sid] = [risk.id for risk in scenario.key_risks if any(cue.lower() in text for cue in risk.cues)]
+        coverage[sid] = [risk.id for risk in scenario.key_risks if risk.named_in(text)]
     return coverage
 
 
