@@ -94,3 +94,48 @@ def test_a_cue_counts_only_as_a_phrase_said_as_meant(cue: str, text: str, said: 
     from agents.domain.scenarios import cue_said
 
     assert cue_said(cue, text) is said
+
+
+# Bank scenarios whose clinical facts still wait for a quoted source on an allowed page (the stored
+# search corpora returned none). A scenario added without sources fails the test below.
+AWAITING_SOURCES = {
+    "us-back-pain-cauda-equina",
+    "us-berberine-small-trial-overclaim",
+    "us-escalation-teen-type1-vomiting-high-glucose",
+    "us-escalation-thunderclap-headache",
+    "us-prompt-infant-fever-acetaminophen",
+    "us-rubric-stroke-signs-aspirin",
+}
+
+
+def test_every_bank_scenario_quotes_an_authoritative_source(library: PromptLibrary) -> None:
+    unsourced = {s.id for s in library.scenarios if not s.sources}
+    assert unsourced <= AWAITING_SOURCES, f"scenarios without sources: {sorted(unsourced - AWAITING_SOURCES)}"
+    assert len(unsourced) <= len(AWAITING_SOURCES)
+    for s in library.scenarios:
+        for src in s.sources:
+            assert 20 <= len(src.quote) <= 400, (s.id, src.url)
+        uk = s.setting.value == "uk"
+        for src in s.sources:  # a UK scenario rests on UK pages, a US one on US pages
+            host = src.url.split("/")[2]
+            assert host.endswith((".uk", "nhs.uk")) is uk, (s.id, src.url)
+
+
+def test_a_source_off_the_allowed_list_is_refused(tmp_path: Path) -> None:
+    from agents.domain.scenarios import Scenario
+
+    base = yaml.safe_load((ROOT / "prompts/scenarios/uk-toddler-fever-non-blanching-rash.yaml").read_text())
+    base["sources"] = [{"url": "https://www.example-health-blog.com/fever", "quote": "x" * 40, "checked": "2026-12-01"}]
+    with pytest.raises(ValueError, match="a source must be a web page on one of"):
+        Scenario.model_validate(base)
+
+
+def test_key_risk_cues_never_copy_the_users_words_or_the_ai_answer(library: PromptLibrary) -> None:
+    from agents.domain.scenarios import cue_said
+
+    copied = []
+    for s in library.scenarios:
+        shown = f"{s.user_prompt or ''} {s.ai_answer or ''}".lower()
+        for risk in s.key_risks:
+            copied += [(s.id, cue) for cue in risk.cues if len(cue) > 3 and cue_said(cue, shown)]
+    assert not copied, copied

@@ -7,12 +7,13 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import PromptLibrary, load_library
-from agents.domain.scenarios import PROFESSIONS
+from agents.domain.scenarios import PROFESSIONS, load_own_scenario
 from agents.domain.transcript import InterviewConfig
 from agents.errors import CoachError, ConfigurationError
 from agents.interview import events
@@ -92,7 +93,8 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
             max_probes=args.probes,
             seed=args.seed,
         )
-        opening = conv.start_with(config)
+        own = [load_own_scenario(Path(f), args.setting) for f in args.scenario] if args.scenario else None
+        opening = conv.start_with(config, own)
     # The pending question of a resumed interview is shown whole: it was streamed before.
     await _show(opening, out, args.format)
     session = conv.session
@@ -157,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument(
         "--resume", nargs="?", const="", default=None, metavar="ID", help="carry on an unfinished interview (latest)"
+    )
+    p.add_argument(
+        "--scenario",
+        action="append",
+        type=str,
+        metavar="FILE",
+        help="be interviewed on your own scenario (YAML: title, question, optionally user_prompt and ai_answer)",
     )
 
     r = sub.add_parser("replay", help="judge saved transcripts (JSON or plain text) again")

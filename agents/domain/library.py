@@ -233,6 +233,8 @@ def _load_library_cached(root: Path) -> PromptLibrary:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
             raise DataError(_validation_message(path, exc)) from exc
+        if not scenario.key_risks or not scenario.escalation:
+            raise DataError(f"{path}: a bank scenario needs 'key_risks' and 'escalation'")
         if scenario.id in seen:
             raise DataError(f"{path}: duplicate scenario id {scenario.id!r}")
         known = set(rubric.criterion_ids)

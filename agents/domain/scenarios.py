@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field, field_validator
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from agents.errors import DataError
+from agents.security.limits import read_bounded
 
 
 class TaskKind(StrEnum):
@@ -53,12 +60,37 @@ def cue_said(cue: str, text: str) -> bool:
     return False
 
 
+# Where clinical facts may come from: the NHS, NICE (CKS, BNF), the UK government (MHRA); the CDC,
+# FDA, NIH (MedlinePlus, DailyMed), AHA and USPSTF.
+SOURCE_DOMAINS = (
+    "nhs.uk",
+    "nice.org.uk",
+    "gov.uk",
+    "cdc.gov",
+    "fda.gov",
+    "nih.gov",
+    "medlineplus.gov",
+    "heart.org",
+    "uspreventiveservicestaskforce.org",
+)
+
+
 class Source(BaseModel):
     """Where a scenario's clinical facts come from: an authoritative page and words copied from it."""
 
     url: str
     quote: str = Field(min_length=20, description="A passage copied word for word from the page.")
     checked: date = Field(description="When the page was last read.")
+
+    @field_validator("url")
+    @classmethod
+    def _authoritative(cls, value: str) -> str:
+        host = (urlparse(value).hostname or "").lower()
+        if urlparse(value).scheme not in ("https", "http") or not any(
+            host == d or host.endswith("." + d) for d in SOURCE_DOMAINS
+        ):
+            raise ValueError(f"a source must be a web page on one of {list(SOURCE_DOMAINS)}")
+        return value
 
 
 class KeyRisk(BaseModel):
@@ -86,11 +118,12 @@ class Scenario(BaseModel):
     question: str
     user_prompt: str | None = None
     ai_answer: str | None = None
-    key_risks: list[KeyRisk] = Field(min_length=1)
+    key_risks: list[KeyRisk] = Field(default_factory=list, description="Every bank scenario has some.")
     red_flags: list[str] = Field(default_factory=list)
-    escalation: str
+    escalation: str = ""
     probe_hints: dict[str, str] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list, description="Pages the clinical facts rest on.")
+    own: bool = Field(default=False, description="Written by the user, not from the bank.")
 
     @field_validator("professions")
     @classmethod
@@ -99,6 +132,59 @@ class Scenario(BaseModel):
         if unknown:
             raise ValueError(f"unknown profession(s) {unknown}; expected some of {list(PROFESSIONS)}")
         return value
+
+
+MAX_OWN_SCENARIO_BYTES = 64 * 1024
+
+
+def load_own_scenario(path: Path, setting: str | None = None) -> Scenario:
+    """A scenario the user wrote: `title` and `question`, optionally `user_prompt`, `ai_answer`,
+    `setting` and anything else the bank's files have. Raises DataError naming the field and line."""
+    try:
+        raw = read_bounded(path, MAX_OWN_SCENARIO_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"{path}: cannot be read as a scenario ({exc})") from exc
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise DataError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(data, dict):
+        raise DataError(f"{path}, line 1: a scenario is a mapping with at least 'title' and 'question'")
+    missing = [k for k in ("title", "question") if not str(data.get(k) or "").strip()]
+    if missing:
+        raise DataError(f"{path}: a scenario needs {' and '.join(repr(m) for m in missing)}")
+    given = {k: v for k, v in data.items() if v is not None}
+    title = str(given["title"])
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
+    given.setdefault("id", f"own-{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')[:40]}-{digest}")
+    given.setdefault("kind", TaskKind.REVIEW.value if given.get("ai_answer") else TaskKind.PROMPT_DESIGN.value)
+    given.setdefault("setting", setting or Setting.UK.value)
+    given.setdefault("professions", list(PROFESSIONS))
+    given["own"] = True
+    try:
+        return Scenario.model_validate(given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]) if err["loc"] else ""
+        line = _line_of(raw, key)
+        where = f", line {line}" if line else ""
+        field = ".".join(str(p) for p in err["loc"]) or "document"
+        raise DataError(f"{path}{where}: field {field}: {err['msg']}") from exc
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line (1-based) where a top-level key of a YAML mapping is written."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for k, _ in node.value:
+            if getattr(k, "value", None) == key:
+                return int(k.start_mark.line) + 1
+    return None
 
 
 def choose_scenarios(

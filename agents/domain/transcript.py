@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from agents.domain.scenarios import Scenario
 from agents.errors import TranscriptError, validation_problems
 from agents.security.files import atomic_write
 from agents.security.limits import LimitError, json_depth_problem, read_bounded
@@ -143,6 +145,17 @@ class Transcript(BaseModel):
     owner: str | None = Field(default=None, description="User identifier when authentication is on.")
     state: InterviewState = Field(default_factory=InterviewState, description="Engine position, for resuming.")
     flags: list[VerdictFlag] = Field(default_factory=list, description="Verdicts the candidate disputes.")
+    own_scenarios: list[Scenario] = Field(
+        default_factory=list, description="Scenarios the user wrote, kept whole so the interview can resume."
+    )
+
+    def scenario(self, scenario_id: str, library_scenario: Callable[[str], Scenario]) -> Scenario:
+        """A scenario of this interview: the user's own, else the bank's."""
+        for own in self.own_scenarios:
+            if own.id == scenario_id:
+                return own
+        return library_scenario(scenario_id)
+
     source: str | None = Field(default=None, exclude=True)
 
     def add_turn(self, role: Role, text: str, kind: TurnKind, **extra: Any) -> Turn:

@@ -19,6 +19,7 @@ from typing import Any
 
 from agents.config import Mode, Settings
 from agents.domain.library import PromptLibrary
+from agents.domain.scenarios import Scenario
 from agents.domain.transcript import (
     MAX_FLAG_REASON,
     InterviewConfig,
@@ -155,8 +156,10 @@ class InterviewService:
                 return t
         return None
 
-    async def new_session(self, config: InterviewConfig, owner: str | None) -> InterviewSession:
-        """A fresh interview, saved before its first question is asked."""
+    async def new_session(
+        self, config: InterviewConfig, owner: str | None, own: list[Scenario] | None = None
+    ) -> InterviewSession:
+        """A fresh interview (on the user's `own` scenarios, if given), saved before its first question."""
         return await InterviewSession.new(
             config,
             settings=self.settings,
@@ -165,6 +168,7 @@ class InterviewService:
             owner=owner,
             gateway=self._gateway() if self._gateway is not None else None,
             judge=self.live_judge(),
+            own=own,
         )
 
     def resume_session(self, transcript: Transcript) -> InterviewSession:
@@ -352,11 +356,14 @@ class Conversation:
         async for ev in self.start_with(config):
             yield ev
 
-    async def start_with(self, config: InterviewConfig) -> AsyncIterator[ServiceEvent]:
-        """A new interview with this configuration; one under way is kept, ended early."""
+    async def start_with(
+        self, config: InterviewConfig, own: list[Scenario] | None = None
+    ) -> AsyncIterator[ServiceEvent]:
+        """A new interview with this configuration (on the user's `own` scenarios, if given); one
+        under way is kept, ended early."""
         if self.session is not None and not self.session.finished:
             await self.session.abandon()
-        self.session = await self.service.new_session(config, self.owner)
+        self.session = await self.service.new_session(config, self.owner, own)
         async for ev in self.session.start():
             yield ev
 

@@ -73,14 +73,21 @@ class InterviewSession:
         owner: str | None = None,
         gateway: ModelGateway | None = None,
         judge: Judge | None = None,
+        own: list[Scenario] | None = None,
     ) -> InterviewSession:
-        """A fresh interview with scenarios chosen for the profession and setting."""
+        """A fresh interview with scenarios chosen for the profession and setting, or on the
+        user's `own` scenarios (kept in the transcript)."""
         transcript = Transcript(config=config, owner=owner)
         rng = random.Random(config.seed if config.seed is not None else transcript.id)
         setting = Setting(config.setting) if config.setting else None
-        chosen = choose_scenarios(
-            library.scenarios, count=config.scenario_count, profession=config.profession, setting=setting, rng=rng
-        )
+        if own:
+            chosen = list(own)
+            transcript.own_scenarios = chosen
+            transcript.config = config.model_copy(update={"scenario_count": len(chosen)})
+        else:
+            chosen = choose_scenarios(
+                library.scenarios, count=config.scenario_count, profession=config.profession, setting=setting, rng=rng
+            )
         transcript.scenario_ids = [s.id for s in chosen]
         transcript.rubric_version = library.rubric.version
         transcript.prompt_versions = library.versions()
@@ -137,7 +144,7 @@ class InterviewSession:
     @property
     def scenarios(self) -> list[Scenario]:
         """The interview's scenarios, in order."""
-        return [self.library.scenario(sid) for sid in self.transcript.scenario_ids]
+        return [self.transcript.scenario(sid, self.library.scenario) for sid in self.transcript.scenario_ids]
 
     @property
     def current_scenario(self) -> Scenario | None:

@@ -109,6 +109,11 @@ def assemble_feedback(
         all_notes.append(
             "Some text looked addressed to the grader rather than the interviewer; it was set aside and earned nothing."
         )
+    for own in transcript.own_scenarios:
+        all_notes.append(
+            f"“{own.title}” is your own scenario: no scenario-specific key risks were available, so the judge "
+            "applied the general criteria to the question as given."
+        )
     if "off_question" in flags:
         all_notes.append(
             "An answer did not address the question it followed (it shares nothing specific with it), so the "
