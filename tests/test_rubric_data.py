@@ -4,6 +4,7 @@ interview, a replay, the reports, the model judge and the judge eval, with no co
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -329,3 +330,28 @@ def test_an_answer_to_another_question_earns_no_content_credit(library: PromptLi
     kept = OfflineJudge(library).judge(own)
     assert "off_question" not in kept.flags
     assert any(c.met for d in kept.dimensions.values() for c in d.criteria if c.id in content)
+
+
+UK_ONLY = re.compile(r"\b(999|111|NHS|A&E|NICE|BNF|MHRA|GP|paracetamol)\b")
+US_ONLY = re.compile(r"\b(911|ER|urgent care|primary care provider|acetaminophen|FDA|CDC)\b")
+
+
+@pytest.mark.parametrize(("setting", "foreign"), [("us", UK_ONLY), ("uk", US_ONLY)])
+async def test_an_interview_and_its_feedback_keep_to_one_health_system(
+    library: PromptLibrary, tmp_path: Path, setting: str, foreign: re.Pattern[str]
+) -> None:
+    settings = load_settings(coach_data_dir=tmp_path / setting)
+    for seed in range(4):
+        config = InterviewConfig(scenario_count=3, max_probes=2, seed=seed, setting=setting)  # type: ignore[arg-type]
+        session = await InterviewSession.new(
+            config, settings=settings, library=library, store=TranscriptStore(tmp_path)
+        )
+        async for _ in session.start():
+            pass
+        while not session.finished:
+            async for _ in session.respond("I'd want them seen."):
+                pass
+        feedback = await session.evaluate()
+        asked = [t.text for t in session.transcript.turns if t.role is Role.INTERVIEWER]
+        mixed = [m.group(0) for text in [*asked, to_markdown(feedback)] for m in foreign.finditer(text)]
+        assert not mixed, (setting, seed, mixed[:5])

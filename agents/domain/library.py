@@ -93,7 +93,9 @@ class PromptLibrary(BaseModel):
     def agreement_of(self, judge: str) -> MeasuredAgreement | None:
         """The held-out figure for a judge as configured now (same rubric and analyzer), if measured."""
         for m in self.measured:
-            if m.judge == judge and m.rubric == self.rubric.version and m.analyzer in (None, self.lexicon_version):
+            # A minor rubric version (v2.1) changes wording only, never a verdict: the figure holds.
+            same_rubric = m.rubric.split(".")[0] == self.rubric.version.split(".")[0]
+            if m.judge == judge and same_rubric and m.analyzer in (None, self.lexicon_version):
                 return m
         return None
 

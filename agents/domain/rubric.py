@@ -50,6 +50,16 @@ class Criterion(BaseModel):
         ge=0,
         description="Substantive answers needed before the criterion can be met.",
     )
+    by_setting: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per health system ('uk', 'us'), the probe or suggestion worded for it (its routes, its guidance).",
+    )
+
+    def for_setting(self, setting: str | None) -> Criterion:
+        """This criterion as a candidate in `setting` reads it: UK and US wording never mix."""
+        words = self.by_setting.get(setting or "", {})
+        known = {k: v for k, v in words.items() if k in ("text", "probe", "suggestion")}
+        return self.model_copy(update=known) if known else self
 
     @model_validator(mode="after")
     def _defaults(self) -> Criterion:

@@ -130,7 +130,8 @@ class Interviewer:
 
     def probe_text(self, scenario: Scenario, target: str) -> str:
         """The scripted probe for a target criterion (scenario hint first, else the rubric's)."""
-        hint = scenario.probe_hints.get(target) or self.library.rubric.criterion(target).probe
+        criterion = self.library.rubric.criterion(target).for_setting(scenario.setting.value)
+        hint = scenario.probe_hints.get(target) or criterion.probe
         prefix = self.rng.choice(self.library.interviewer.probe_prefixes)
         return f"{prefix} {hint}"
 
@@ -138,7 +139,8 @@ class Interviewer:
         self, scenario: Scenario, target: str, answer: str, profession: str, setting: str
     ) -> list[BaseMessage]:
         """The probe request: stable system prompt first, then the scenario, the answer and the target."""
-        hint = scenario.probe_hints.get(target) or self.library.rubric.criterion(target).probe
+        criterion = self.library.rubric.criterion(target).for_setting(scenario.setting.value)
+        hint = scenario.probe_hints.get(target) or criterion.probe
         sys_text = self.library.template("interviewer_system").render(
             profession=PROFESSION_NAMES.get(profession, "clinician"),
             setting_name=SETTING_NAMES.get(setting, "UK (NHS)"),

@@ -85,6 +85,7 @@ class Analysis:
     sentences: list[Sentence]
     flags: list[str]
     answers: int
+    setting: str | None = None  # the candidate's health system, when known or read from the questions
 
     @property
     def injection_sentences(self) -> list[Sentence]:
@@ -586,15 +587,18 @@ class Analyzer:
         unmet = [crit for crit, finding in findings.items() if not finding.met]
         for crit in self.rubric.criterion_ids:
             findings.setdefault(crit, Finding(crit, False, "not assessed"))
-        return self._with_near_misses(Analysis(findings, sents, flags, len(answers)), live, unmet)
+        analysis = Analysis(findings, sents, flags, len(answers), setting)
+        return self._with_near_misses(analysis, live, unmet)
 
-    def feedback_analysis(self, answers: Sequence[tuple[int, str, str, str]]) -> Analysis:
+    def feedback_analysis(self, answers: Sequence[tuple[int, str, str, str]], setting: str | None = None) -> Analysis:
         """What feedback needs beside another judge's verdicts: the sentences (with those set aside
         marked), the flags, and, on asking, the sentence that nearly meets a criterion. No findings:
         far cheaper than `analyze_answers`, which decides every criterion itself."""
         sents, flags = self.sentences(answers)
         live = [s for s in sents if s.excluded is None]
-        return self._with_near_misses(Analysis({}, sents, flags, len(answers)), live, self.near_rules)
+        if setting is None and answers:
+            setting = self.setting_of(answers[-1][2])
+        return self._with_near_misses(Analysis({}, sents, flags, len(answers), setting), live, self.near_rules)
 
     def _with_near_misses(self, analysis: Analysis, live: list[Sentence], wanted: Iterable[str]) -> Analysis:
         def find(crit: str) -> Sentence | None:

@@ -25,7 +25,7 @@ from agents.domain.feedback import CriterionResult, EvidenceQuote, Feedback, Jud
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import Role, Transcript
 from agents.errors import ModelUnavailableError, validation_problems
-from agents.judging.offline import OfflineJudge, answers_of, assemble_feedback, verify_quotes
+from agents.judging.offline import OfflineJudge, answers_of, assemble_feedback, setting_of, verify_quotes
 from agents.models.gateway import ModelGateway, human, system
 from agents.privacy.scrubber import Scrubber
 
@@ -238,7 +238,9 @@ class LLMJudge:
             notes.append(f"{dropped} quote(s) from the judge did not occur in your answers and were removed.")
         # The model decided the verdicts; the analyzer only finds, for the criteria the feedback
         # asks about, the sentence that nearly met each.
-        analysis = self.offline.analyzer.feedback_analysis(answers_of(transcript, self.offline.max_answer_chars))
+        analysis = self.offline.analyzer.feedback_analysis(
+            answers_of(transcript, self.offline.max_answer_chars), setting_of(transcript, self.library)
+        )
         return assemble_feedback(
             transcript, results, self.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
         )

@@ -88,7 +88,7 @@ def assemble_feedback(
         improves = None
         if missing:
             target = _first_by_priority(missing, analysis)
-            suggestion = rubric.criterion(target).suggestion
+            suggestion = rubric.criterion(target).for_setting(analysis.setting).suggestion
             near = analysis.near_miss(target)
             if near is not None:
                 improves = EvidenceQuote(quote=near.text, turn=near.turn + 1)
