@@ -44,6 +44,7 @@ PROFILE_REALISTIC = "Realistic"
 ACTION_END = "end_interview"
 ACTION_NEW = "new_interview"
 ACTION_FLAG = "flag_verdict"
+ACTION_DRILL = "drill_weakest"
 
 
 class CoachApp:
@@ -198,6 +199,11 @@ class CoachApp:
         conv = self.conversation()
         await self.render(conv, conv.flag(str(reply.get("output", ""))))
 
+    async def on_drill(self, action: cl.Action) -> None:
+        """Start an interview on the criteria this user missed most lately."""
+        conv = self.conversation()
+        await self.render(conv, conv.drill())
+
     async def password_auth(self, username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
         expected = self.users.get(username)
@@ -239,6 +245,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.action_callback(ACTION_END)(app.on_end)
     cl.action_callback(ACTION_NEW)(app.on_new)
     cl.action_callback(ACTION_FLAG)(app.on_flag)
+    cl.action_callback(ACTION_DRILL)(app.on_drill)
     if app.tokens is not None:
         cl.password_auth_callback(app.password_auth)
         cl.on_logout(install_token_policy(app.tokens))
@@ -312,6 +319,7 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
     actions = [_new_action()]
     if label is None:  # an interview of this connection (not a replayed file): its verdicts can be disputed
         actions.append(cl.Action(name=ACTION_FLAG, payload={}, label="A verdict is wrong", icon="flag"))
+        actions.append(cl.Action(name=ACTION_DRILL, payload={}, label="Practise my weakest criteria", icon="target"))
     await cl.Message(content=details_markdown(feedback), actions=actions).send()
 
 

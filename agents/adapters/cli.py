@@ -94,11 +94,12 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
             seed=args.seed,
         )
         own = [load_own_scenario(Path(f), args.setting) for f in args.scenario] if args.scenario else None
-        opening = conv.start_with(config, own)
+        opening = conv.drill(config) if args.drill else conv.start_with(config, own)
     # The pending question of a resumed interview is shown whole: it was streamed before.
     await _show(opening, out, args.format)
     session = conv.session
-    assert session is not None
+    if session is None:
+        return 1  # nothing to drill yet: the note above says why
     out.write(
         f"[{settings.mode.value} mode — interviewer: {session.transcript.models['interviewer']}, "
         f"judge: {session.transcript.models['judge']}]\n\n"
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume", nargs="?", const="", default=None, metavar="ID", help="carry on an unfinished interview (latest)"
     )
+    p.add_argument("--drill", action="store_true", help="drill the two criteria you missed most lately")
     p.add_argument(
         "--scenario",
         action="append",

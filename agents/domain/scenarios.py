@@ -125,6 +125,11 @@ class Scenario(BaseModel):
     sources: list[Source] = Field(default_factory=list, description="Pages the clinical facts rest on.")
     own: bool = Field(default=False, description="Written by the user, not from the bank.")
 
+    @property
+    def exercises(self) -> set[str]:
+        """The criteria this scenario is written to exercise (its key risks and probe hints)."""
+        return {r.criterion for r in self.key_risks} | set(self.probe_hints)
+
     @field_validator("professions")
     @classmethod
     def _known_professions(cls, value: list[str]) -> list[str]:
@@ -194,6 +199,7 @@ def choose_scenarios(
     profession: str | None,
     setting: Setting | None,
     rng: random.Random,
+    focus: list[str] | None = None,
 ) -> list[Scenario]:
     """Pick `count` distinct scenarios, preferring the profession and setting, spreading task kinds.
 
@@ -212,6 +218,9 @@ def choose_scenarios(
     for pool in pools:
         candidates = [s for s in pool if s not in chosen]
         rng.shuffle(candidates)
+        if focus:
+            # A drill: the scenarios that exercise the most of the criteria being drilled come first.
+            candidates.sort(key=lambda s: -len(set(focus) & s.exercises))
         while candidates and len(chosen) < count:
             used_kinds = {s.kind for s in chosen}
             fresh = [s for s in candidates if s.kind not in used_kinds]

@@ -74,6 +74,9 @@ class InterviewConfig(BaseModel):
     max_probes: int = Field(default=1, ge=0, le=3)
     timing: Literal["practice", "realistic"] = "practice"
     seed: int | None = None
+    focus: list[str] = Field(
+        default_factory=list, max_length=4, description="Criteria to drill: scenarios and probes that exercise them."
+    )
 
 
 class Phase(StrEnum):

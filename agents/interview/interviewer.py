@@ -91,10 +91,17 @@ class ProbePolicy:
         return [c for c in order if c in per_answer and not analysis.findings[c].met and c not in covered]
 
     def choose(
-        self, answers: Sequence[tuple[int, str, str, str]], already: Sequence[str], scenario: Scenario | None = None
+        self,
+        answers: Sequence[tuple[int, str, str, str]],
+        already: Sequence[str],
+        scenario: Scenario | None = None,
+        focus: Sequence[str] = (),
     ) -> str | None:
-        """The criterion to probe next, or None when nothing important is missing."""
-        for crit in self.missing(answers, scenario):
+        """The criterion to probe next, or None when nothing important is missing. In a drill the
+        criteria being drilled come first."""
+        missing = self.missing(answers, scenario)
+        missing = [c for c in missing if c in focus] + [c for c in missing if c not in focus]
+        for crit in missing:
             if crit not in already:
                 return crit
         return None

@@ -11,6 +11,7 @@ settings, end, resume and feedback. Each call is an async stream of events: the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,7 @@ from typing import Any
 
 from agents.config import Mode, Settings
 from agents.domain.library import PromptLibrary
+from agents.domain.rubric import Scope
 from agents.domain.scenarios import Scenario
 from agents.domain.transcript import (
     MAX_FLAG_REASON,
@@ -54,6 +56,7 @@ from agents.storage.repository import TranscriptRepository
 
 RESUME_WINDOW = timedelta(days=7)
 _FLAG = re.compile(r"^\s*flag\b[\s:]*", re.I)  # "flag C2: reason", after feedback
+_DRILL = re.compile(r"^\s*(?:drill|practi[sc]e my weakest( criteria)?)\s*$", re.I)
 MAX_REPLAY_FILES = 5  # per message in the browser; more are refused with a message, not judged
 
 __all__ = [
@@ -155,6 +158,26 @@ class InterviewService:
             if unfinished and recent and (owner is not None or t.owner is None):
                 return t
         return None
+
+    async def weakest(self, owner: str | None, *, count: int = 2, recent: int = 5) -> list[str]:
+        """The criteria this owner missed most in their latest finished interviews with feedback
+        (per-answer criteria only: a probe or a scenario can exercise those). Ties go by rubric order."""
+        rubric = self.library.rubric
+        drillable = rubric.ids_where(scope=Scope.ANSWER)
+        misses: Counter[str] = Counter()
+        seen = 0
+        for t in await self.repository.interviews(owner):
+            if seen >= recent or t.status is Status.IN_PROGRESS or (owner is None and t.owner is not None):
+                continue
+            feedback = await self.repository.load_feedback(t.id)
+            if feedback is None:
+                continue
+            seen += 1
+            misses.update(
+                c.id for d in feedback.dimensions.values() for c in d.criteria if not c.met and c.id in drillable
+            )
+        ranked = sorted((c for c in misses if misses[c]), key=lambda c: (-misses[c], drillable.index(c)))
+        return ranked[:count]
 
     async def new_session(
         self, config: InterviewConfig, owner: str | None, own: list[Scenario] | None = None
@@ -344,6 +367,23 @@ class Conversation:
             f"{flag.rubric_version}. Flags are reviewed by people before they change any label."
         )
 
+    # ----- drills -----------------------------------------------------------------------------------
+
+    async def drill(self, base: InterviewConfig | None = None) -> AsyncIterator[ServiceEvent]:
+        """An interview on the two criteria this user missed most lately: scenarios written to
+        exercise them, and probes that go after them first (`base`: the rest of the configuration,
+        by default the kept choices)."""
+        focus = await self.service.weakest(self.owner)
+        if not focus:
+            yield Notice("There is nothing to drill yet: finish an interview and get its feedback first.")
+            return
+        rubric = self.service.library.rubric
+        names = " and ".join(f"**{c}** ({rubric.criterion(c).name})" for c in focus)
+        yield Notice(f"This interview drills what you left unsaid most often lately: {names}.")
+        config = (base or self.check_choices({})).model_copy(update={"focus": focus})
+        async for ev in self.start_with(config):
+            yield ev
+
     # ----- the interview ------------------------------------------------------------------------
 
     def check_choices(self, choices: dict[str, Any]) -> InterviewConfig:
@@ -374,6 +414,10 @@ class Conversation:
                 yield ev
             if not text.strip():
                 return
+        if not self.active and _DRILL.match(text):
+            async for ev in self.drill():
+                yield ev
+            return
         if not self.active and _FLAG.match(text):
             async for ev in self.flag(_FLAG.sub("", text, count=1)):
                 yield ev

@@ -86,7 +86,12 @@ class InterviewSession:
             transcript.config = config.model_copy(update={"scenario_count": len(chosen)})
         else:
             chosen = choose_scenarios(
-                library.scenarios, count=config.scenario_count, profession=config.profession, setting=setting, rng=rng
+                library.scenarios,
+                count=config.scenario_count,
+                profession=config.profession,
+                setting=setting,
+                rng=rng,
+                focus=config.focus,
             )
         transcript.scenario_ids = [s.id for s in chosen]
         transcript.rubric_version = library.rubric.version
@@ -319,7 +324,9 @@ class InterviewSession:
         probed = list(self.state.probed)
         target = None
         if not skip and probes_used < self.transcript.config.max_probes:
-            target = self.interviewer.policy.choose(self._scenario_answers(scenario.id), probed, scenario)
+            target = self.interviewer.policy.choose(
+                self._scenario_answers(scenario.id), probed, scenario, self.transcript.config.focus
+            )
         if target is not None:
             self._move(
                 Phase.AWAITING_PROBE_ANSWER,
