@@ -24,7 +24,10 @@ def test_bank_covers_professions_settings_and_task_kinds(library: PromptLibrary)
     settings = Counter(s.setting.value for s in bank)
     assert settings["uk"] >= 12 and settings["us"] >= 12
     for prof in PROFESSIONS:
-        assert sum(prof in s.professions for s in bank) >= 6, prof
+        # Listed in six scenarios, or the role two scenarios are written for (listed first).
+        listed = sum(prof in s.professions for s in bank)
+        written_for = sum(s.professions[0] == prof for s in bank)
+        assert listed >= 6 or written_for >= 2, (prof, listed, written_for)
 
 
 def test_uk_and_us_conventions_are_kept_apart(library: PromptLibrary) -> None:

@@ -34,14 +34,22 @@ class Setting(StrEnum):
     US = "us"
 
 
-PROFESSIONS: tuple[str, ...] = (
-    "doctor",
-    "nurse",
-    "pharmacist",
-    "physician_associate",
-    "allied_health",
-    "clinical_researcher",
-)
+# Every profession the coach interviews: its id, the label a chooser shows, and how a sentence names it.
+PROFESSION_TABLE: dict[str, tuple[str, str]] = {
+    "doctor": ("Doctor / GP", "doctor"),
+    "nurse": ("Nurse / ANP", "nurse"),
+    "pharmacist": ("Pharmacist", "pharmacist"),
+    "physician_associate": ("Physician associate", "physician associate"),
+    "midwife": ("Midwife", "midwife"),
+    "paramedic": ("Paramedic", "paramedic"),
+    "mental_health_nurse": ("Mental health nurse", "mental health nurse"),
+    "dietitian": ("Dietitian", "dietitian"),
+    "occupational_therapist": ("Occupational therapist", "occupational therapist"),
+    "dentist": ("Dentist", "dentist"),
+    "allied_health": ("Other allied health professional", "allied health professional"),
+    "clinical_researcher": ("Clinical researcher", "clinical researcher"),
+}
+PROFESSIONS: tuple[str, ...] = tuple(PROFESSION_TABLE)
 
 
 # A cue said after one of these (within a few words) is said the other way round: "should not keep

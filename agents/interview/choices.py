@@ -11,17 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.config import Settings, mode_line
-from agents.domain.scenarios import PROFESSIONS
+from agents.domain.scenarios import PROFESSION_TABLE, PROFESSIONS
 from agents.domain.transcript import InterviewConfig
 
-PROFESSION_LABELS = {
-    "doctor": "Doctor / GP",
-    "nurse": "Nurse / ANP",
-    "pharmacist": "Pharmacist",
-    "physician_associate": "Physician associate",
-    "allied_health": "Allied health professional",
-    "clinical_researcher": "Clinical researcher",
-}
+PROFESSION_LABELS = {key: label for key, (label, _) in PROFESSION_TABLE.items()}
 SETTING_LABELS = {"uk": "UK (NHS)", "us": "US"}
 
 _QUICK = re.compile(r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$", re.I)

@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage
 
 from agents.domain.library import PromptLibrary
 from agents.domain.rubric import Scope
-from agents.domain.scenarios import Scenario, TaskKind, cue_said
+from agents.domain.scenarios import PROFESSION_TABLE, Scenario, TaskKind, cue_said
 from agents.errors import ModelUnavailableError
 from agents.judging.analyzer import Analyzer, normalise
 from agents.models.gateway import ModelGateway, human, system
@@ -28,14 +28,7 @@ SETTING_TERMS = {
     "uk": "999, NHS 111, GP, A&E, pharmacist, NICE, BNF, MHRA",
     "us": "911, emergency room, urgent care, primary care provider, Poison Control, FDA, CDC",
 }
-PROFESSION_NAMES = {
-    "doctor": "doctor",
-    "nurse": "nurse",
-    "pharmacist": "pharmacist",
-    "physician_associate": "physician associate",
-    "allied_health": "allied health professional",
-    "clinical_researcher": "clinical researcher",
-}
+PROFESSION_NAMES = {key: name for key, (_, name) in PROFESSION_TABLE.items()}
 
 
 def question_markdown(scenario: Scenario, number: int, total: int, library: PromptLibrary) -> str:
