@@ -339,3 +339,21 @@ async def test_replay_runs_off_the_event_loop_and_is_bounded(
     shown = ctx.messages()
     assert sum(m.startswith("## Feedback") for m in shown) == MAX_REPLAY_FILES
     assert any("7 files were dropped" in m for m in shown)
+
+
+async def test_a_pasted_scenario_is_interviewed_on_and_a_bad_one_named(app_module: Any, ctx: RecordingEmitter) -> None:
+    import chainlit as cl
+
+    bad = "My scenario:\ntitle: Only a title\n"
+    await app_module.on_message(cl.Message(content=bad, type="user_message"))
+    assert any("needs 'question'" in m for m in ctx.messages()) and _session() is None
+    pasted = (
+        "My scenario:\ntitle: Tinnitus on gentamicin\nquestion: Review the AI's answer.\n"
+        "user_prompt: I started gentamicin two days ago and my ears ring.\n"
+        "ai_answer: Ringing is usually harmless; try white noise.\n"
+    )
+    await app_module.on_message(cl.Message(content=pasted, type="user_message"))
+    shown = "\n".join(ctx.messages())
+    assert "Tinnitus on gentamicin" in shown and "I started gentamicin" in shown
+    session = _session()
+    assert session is not None and session.transcript.own_scenarios[0].title == "Tinnitus on gentamicin"

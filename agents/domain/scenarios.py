@@ -157,6 +157,13 @@ def load_own_scenario(path: Path, setting: str | None = None) -> Scenario:
         raw = read_bounded(path, MAX_OWN_SCENARIO_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise DataError(f"{path}: cannot be read as a scenario ({exc})") from exc
+    return own_scenario_from_text(raw, str(path), setting)
+
+
+def own_scenario_from_text(raw: str, path: str, setting: str | None = None) -> Scenario:
+    """`load_own_scenario` for text pasted or read already; `path` names it in messages."""
+    if len(raw.encode("utf-8")) > MAX_OWN_SCENARIO_BYTES:
+        raise DataError(f"{path}: a scenario is at most {MAX_OWN_SCENARIO_BYTES // 1024} KB")
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:

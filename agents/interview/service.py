@@ -21,7 +21,7 @@ from typing import Any
 from agents.config import Mode, Settings
 from agents.domain.library import PromptLibrary
 from agents.domain.rubric import Scope
-from agents.domain.scenarios import Scenario
+from agents.domain.scenarios import Scenario, own_scenario_from_text
 from agents.domain.transcript import (
     MAX_FLAG_REASON,
     InterviewConfig,
@@ -32,7 +32,7 @@ from agents.domain.transcript import (
     load_transcript,
     utc_now,
 )
-from agents.errors import CoachError, ConfigurationError, ConflictError, TranscriptError
+from agents.errors import CoachError, ConfigurationError, ConflictError, DataError, TranscriptError
 from agents.interview.choices import SettingsProblem, config_from_choices, parse_start_command
 from agents.interview.doctor import DoctorReport, diagnose
 from agents.interview.events import (
@@ -56,6 +56,7 @@ from agents.storage.repository import TranscriptRepository
 
 RESUME_WINDOW = timedelta(days=7)
 _FLAG = re.compile(r"^\s*flag\b[\s:]*", re.I)  # "flag C2: reason", after feedback
+_OWN = re.compile(r"^\s*my scenario\s*:?\s*\n", re.I)  # "My scenario:" then the scenario's fields
 _DRILL = re.compile(r"^\s*(?:drill|practi[sc]e my weakest( criteria)?)\s*$", re.I)
 MAX_REPLAY_FILES = 5  # per message in the browser; more are refused with a message, not judged
 
@@ -367,6 +368,22 @@ class Conversation:
             f"{flag.rubric_version}. Flags are reviewed by people before they change any label."
         )
 
+    async def start_own(self, pasted: str) -> AsyncIterator[ServiceEvent]:
+        """An interview on a scenario the user pasted (the fields of a scenario file, `title:` and
+        `question:` at least); a bad one is named by field and line, and nothing else changes."""
+        setting = self.choices.get("setting") if self.choices.get("setting") in ("uk", "us") else None
+        try:
+            scenario = own_scenario_from_text(pasted, "your scenario", setting)
+        except DataError as exc:
+            yield Notice(
+                f"{md_inline(str(exc), 300)}. A scenario needs `title:` and `question:` lines, and may have "
+                "`user_prompt:` and `ai_answer:` (use `|` and indented lines for text over several lines).",
+                warning=True,
+            )
+            return
+        async for ev in self.start_with(self.check_choices({}), [scenario]):
+            yield ev
+
     # ----- drills -----------------------------------------------------------------------------------
 
     async def drill(self, base: InterviewConfig | None = None) -> AsyncIterator[ServiceEvent]:
@@ -416,6 +433,11 @@ class Conversation:
                 return
         if not self.active and _DRILL.match(text):
             async for ev in self.drill():
+                yield ev
+            return
+        pasted = _OWN.match(text)
+        if pasted:
+            async for ev in self.start_own(text[pasted.end() :]):
                 yield ev
             return
         if not self.active and _FLAG.match(text):
