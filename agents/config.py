@@ -155,12 +155,17 @@ def mode_line(settings: Settings) -> str:
         return (
             "**Offline mode (rule-based).** No model is used: questions come from the scenario bank and the "
             "judge is rule-based — it checks explicit wording, not clinical depth. To use a model, set "
-            "`OPENAI_API_KEY` (and `OPENAI_BASE_URL` for Azure, Ollama, vLLM, llama.cpp or LM Studio) and restart."
+            "`OPENAI_API_KEY` (and `OPENAI_BASE_URL` for Azure, Ollama, vLLM, llama.cpp or LM Studio), or "
+            "`COACH_MODEL` to a provider's model (`anthropic:…`, `ollama:…`), and restart."
         )
     if settings.mode is Mode.MOCK:
         return "**Mock mode.** A scripted test model answers; for development only."
+    where = (
+        ""
+        if names_provider(settings.interviewer_model) and names_provider(settings.judge_model)
+        else (f" at {settings.shown_base_url}")
+    )
     return (
-        f"**Model mode.** Interviewer `{settings.interviewer_model}`, judge `{settings.judge_model}` "
-        f"at {settings.shown_base_url}. Unset `OPENAI_API_KEY` and `OPENAI_BASE_URL` "
-        "for offline mode."
+        f"**Model mode.** Interviewer `{settings.interviewer_model}`, judge `{settings.judge_model}`{where}. "
+        "Unset `OPENAI_API_KEY`, `OPENAI_BASE_URL` and a provider's `COACH_MODEL` for offline mode."
     )
