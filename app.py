@@ -28,7 +28,7 @@ from agents.interview import events
 from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
 from agents.interview.service import Conversation, InterviewService, Upload
 from agents.reporting.charts import scores_figure
-from agents.reporting.report import details_markdown, summary_markdown, to_html, to_markdown
+from agents.reporting.report import details_markdown, reference_markdown, summary_markdown, to_html, to_markdown
 from agents.security.files import private_umask, tighten_tree
 from agents.security.markdown import md_inline
 from agents.security.tokens import FileRevocations, TokenPolicy
@@ -113,6 +113,8 @@ class CoachApp:
                     await step.update()
                     step = None
                 await _show_feedback(ev.transcript, ev.feedback, label=ev.label)
+            elif isinstance(ev, events.ReferenceReady):
+                await cl.Message(content=reference_markdown(ev.view)).send()
             elif isinstance(ev, events.ReplayFailed):
                 await cl.Message(
                     content=f"⚠️ **Could not read {md_inline(ev.name, 80)}.** {md_inline(ev.problem, 300)}"

@@ -43,6 +43,10 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--judged", type=Path, default=None, help="also judge this labelled set with answers scrubbed")
     p.add_argument("--show-examples", action="store_true", help="print what was missed or damaged")
 
+    r = esub.add_parser("references", help="how much of each reference answer the offline judge credits")
+    r.add_argument("--min-credit", type=float, default=None)
+    r.add_argument("--show-examples", action="store_true", help="name the criteria not credited per scenario")
+
     fl = esub.add_parser("flags", help="export the verdicts users flagged as wrong, as candidate labels")
     fl.add_argument("--out", type=Path, default=None, help="write JSONL here instead of standard output")
 
@@ -60,6 +64,11 @@ def add_eval_parser(sub: Any) -> None:
 
 async def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run the chosen suite; exit non-zero on a threshold or baseline regression."""
+    if args.suite == "references":
+        from agents.domain.library import load_library
+        from evals.references_suite import run_references_suite
+
+        return run_references_suite(args, load_library(settings.coach_prompts_dir), out)
     if args.suite == "flags":
         from evals.flags import export_flags
 

@@ -18,7 +18,7 @@ from agents.domain.transcript import InterviewConfig
 from agents.errors import CoachError, ConfigurationError
 from agents.interview import events
 from agents.interview.service import InterviewService, Upload
-from agents.reporting.report import to_json_line, to_markdown
+from agents.reporting.report import reference_markdown, to_json_line, to_markdown
 from agents.security.files import private_umask
 from agents.storage.file_store import TranscriptStore
 
@@ -71,6 +71,8 @@ async def _show(stream: AsyncIterator[events.ServiceEvent], out: TextIO, fmt: st
             out.write(f"Resuming interview {ev.transcript_id}: {ev.answered} answer(s) saved.\n\n")
         elif isinstance(ev, events.JudgingStarted):
             out.write("Scoring your answers…\n\n")
+        elif isinstance(ev, events.ReferenceReady) and fmt != "json":
+            out.write(reference_markdown(ev.view) + "\n\n")
         elif isinstance(ev, events.FeedbackReady):
             feedback = ev.feedback
             out.write(to_json_line(ev.feedback) + "\n" if fmt == "json" else to_markdown(ev.feedback) + "\n\n")

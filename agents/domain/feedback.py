@@ -7,6 +7,7 @@ evidence before it commits to a score.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -111,3 +112,14 @@ class Feedback(BaseModel):
             "prompt_versions": self.prompt_versions,
             "scenario_coverage": self.scenario_coverage,
         }
+
+
+@dataclass
+class ReferenceView:
+    """A reference answer, sentence by sentence, with the criteria each sentence earned."""
+
+    scenario_id: str
+    title: str
+    sentences: list[tuple[str, list[str]]]
+    marked: list[str]  # what the answer's author says it meets
+    credited: list[str]  # of those, what the offline judge credits

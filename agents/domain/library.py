@@ -240,7 +240,8 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         if scenario.id in seen:
             raise DataError(f"{path}: duplicate scenario id {scenario.id!r}")
         known = set(rubric.criterion_ids)
-        bad = [k for k in list(scenario.probe_hints) + [r.criterion for r in scenario.key_risks] if k not in known]
+        named = [*scenario.probe_hints, *(r.criterion for r in scenario.key_risks), *scenario.reference_meets]
+        bad = [k for k in named if k not in known]
         if bad:
             raise DataError(f"{path}: unknown rubric criterion id(s) {bad}")
         seen.add(scenario.id)

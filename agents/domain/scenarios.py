@@ -132,6 +132,11 @@ class Scenario(BaseModel):
     probe_hints: dict[str, str] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list, description="Pages the clinical facts rest on.")
     own: bool = Field(default=False, description="Written by the user, not from the bank.")
+    reference_answer: str | None = Field(
+        default=None,
+        description="A strong answer to the question, shown only after feedback, never to the interviewer.",
+    )
+    reference_meets: list[str] = Field(default_factory=list, description="The criteria the reference answer states.")
 
     @property
     def exercises(self) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.domain.feedback import Feedback
+from agents.domain.feedback import Feedback, ReferenceView
 from agents.domain.transcript import Transcript, Turn, TurnKind
 
 
@@ -84,4 +84,11 @@ class ReplayFailed:
     message: str = ""  # the whole error, file and line included, for a terminal
 
 
-ServiceEvent = Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed
+@dataclass
+class ReferenceReady:
+    """After feedback: a strong answer to one of the interview's questions, marked sentence by sentence."""
+
+    view: ReferenceView
+
+
+ServiceEvent = Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed | ReferenceReady

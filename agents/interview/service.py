@@ -42,6 +42,7 @@ from agents.interview.events import (
     MessageDone,
     MessageStarted,
     Notice,
+    ReferenceReady,
     ReplayFailed,
     ServiceEvent,
     Token,
@@ -50,6 +51,7 @@ from agents.interview.events import (
 from agents.interview.session import InterviewSession
 from agents.judging.factory import Judge, make_judge, make_pool
 from agents.judging.pool import PooledOfflineJudge
+from agents.judging.reference import reference_view
 from agents.models.gateway import ModelGateway
 from agents.security.markdown import md_inline
 from agents.storage.repository import TranscriptRepository
@@ -511,6 +513,11 @@ class Conversation:
         yield JudgingStarted(self._judging_text(session))
         feedback = await session.evaluate()
         yield FeedbackReady(session.transcript, feedback)
+        # Only now, after the candidate's own feedback: what a strong answer to each question says.
+        for scenario in session.scenarios:
+            view = reference_view(self.service.library, scenario)
+            if view is not None:
+                yield ReferenceReady(view)
 
     def _judging_text(self, session: InterviewSession) -> str:
         answers = len(session.transcript.candidate_turns)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 
-from agents.domain.feedback import Feedback, JudgeKind
+from agents.domain.feedback import Feedback, JudgeKind, ReferenceView
 from agents.security.markdown import md_inline
 
 BAND_LABEL = {"strong": "Strong", "borderline": "Borderline", "needs_work": "Needs work"}
@@ -79,6 +79,20 @@ def _mean(fb: Feedback) -> float:
 
 def _meaning(fb: Feedback) -> str:
     return fb.band_meaning or "see the rubric's band rules"
+
+
+def reference_markdown(view: ReferenceView) -> str:
+    """A reference answer after feedback: each sentence with the criteria it earned, so "explicit"
+    can be seen on the case just answered."""
+    lines = [f"### A strong answer to: {md_inline(view.title, 120)}", ""]
+    for text, criteria in view.sentences:
+        marks = f" — **{', '.join(criteria)}**" if criteria else ""
+        lines.append(f"> {md_inline(text, 600)}{marks}")
+        lines.append(">")
+    if lines[-1] == ">":
+        lines.pop()
+    lines += ["", f"_Marked by the offline judge; the answer was written to meet {', '.join(view.marked)}._"]
+    return "\n".join(lines)
 
 
 def to_markdown(fb: Feedback) -> str:

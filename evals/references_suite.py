@@ -1,0 +1,42 @@
+"""`coach eval references`: how many of the criteria each scenario's reference answer was written to
+meet the offline judge credits. A reference answer the judge under-credits shows where its wording
+rules miss plainly explicit text (no lexicon entry may be copied from a reference answer)."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import TextIO
+
+from agents.domain.library import PromptLibrary
+from agents.judging.reference import reference_view
+
+
+def run_references_suite(args: argparse.Namespace, library: PromptLibrary, out: TextIO) -> int:
+    """Print the credit rate per criterion and overall; non-zero exit below `--min-credit`."""
+    marked: Counter[str] = Counter()
+    credited: Counter[str] = Counter()
+    scenarios = 0
+    for scenario in library.scenarios:
+        view = reference_view(library, scenario)
+        if view is None:
+            continue
+        scenarios += 1
+        marked.update(view.marked)
+        credited.update(view.credited)
+        missed = [c for c in view.marked if c not in view.credited]
+        if missed and args.show_examples:
+            out.write(f"  {scenario.id}: not credited {missed}\n")
+    total, got = sum(marked.values()), sum(credited.values())
+    rate = got / total if total else 0.0
+    out.write(f"reference answers: {scenarios} of {len(library.scenarios)} scenarios\n")
+    out.write(f"criteria credited by the offline judge: {got}/{total} = {rate:.3f}\n")
+    out.write(
+        "by criterion: "
+        + ", ".join(f"{c} {credited[c]}/{marked[c]}" for c in library.rubric.criterion_ids if marked[c])
+        + "\n"
+    )
+    if args.min_credit is not None and rate < args.min_credit:
+        out.write(f"FAIL: credit rate {rate:.3f} < --min-credit {args.min_credit}\n")
+        return 1
+    return 0
