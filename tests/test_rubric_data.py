@@ -355,3 +355,12 @@ async def test_an_interview_and_its_feedback_keep_to_one_health_system(
         asked = [t.text for t in session.transcript.turns if t.role is Role.INTERVIEWER]
         mixed = [m.group(0) for text in [*asked, to_markdown(feedback)] for m in foreign.finditer(text)]
         assert not mixed, (setting, seed, mixed[:5])
+
+
+def test_a_numbered_list_whose_items_start_with_capitals_counts_as_structure(library: PromptLibrary) -> None:
+    from agents.judging.analyzer import split_sentences
+
+    text = "The AI should:\n1. Not diagnose indigestion.\n2. Tell her to call 999 now.\n3. Stay with her."
+    assert [text[a:b] for a, b in split_sentences(text)][1] == "1. Not diagnose indigestion."
+    f2 = next(c for c in OfflineJudge(library).judge(_transcript(text)).dimensions["framing"].criteria if c.id == "F2")
+    assert f2.met

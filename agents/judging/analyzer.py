@@ -36,6 +36,7 @@ _SENTENCE_END = re.compile(rf"(?<=[.!?])[\"')\]]*\s+(?=[^{_LOWER_LOOKING}])|\n+"
 _LIST_ITEM = re.compile(
     r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?)\s*\S", re.I
 )
+_MARKER_ONLY = re.compile(r"\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _MARKING_WORDS = re.compile(
     r"\b(marks?|marking|scores?|scoring|rubric|criteri\w*|grader|grading|evaluator|judge|band|dimensions?)\b"
@@ -247,13 +248,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         spans.append((pos, match.start()))
         pos = match.end()
     spans.append((pos, len(text)))
-    out = []
+    out: list[tuple[int, int]] = []
     for start, end in spans:
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start:
+        if end <= start:
+            continue
+        # "1. Not diagnose..." splits after "1.": a list marker alone belongs to the item after it.
+        if out and _MARKER_ONLY.fullmatch(text[out[-1][0] : out[-1][1]]):
+            out[-1] = (out[-1][0], end)
+        else:
             out.append((start, end))
     return out
 
