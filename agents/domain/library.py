@@ -265,6 +265,7 @@ def _load_library_cached(root: Path) -> PromptLibrary:
     if guide and (not isinstance(guide, dict) or set(guide.get("criteria", {})) != set(rubric.criterion_ids)):
         raise DataError(f"{guide_path}: needs a 'criteria' entry for each criterion id of the rubric, and no others")
 
+    measured_version, measured = _measured(root / "judges" / "measured.yaml")
     return PromptLibrary(
         root=root,
         rubric=rubric,
@@ -275,21 +276,20 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         templates=templates,
         guide=guide,
         privacy_version=_privacy_version(root / "privacy" / "allow.yaml"),
-        measured=_measured(root / "judges" / "measured.yaml"),
-        measured_version=str((_read_yaml(root / "judges" / "measured.yaml") or {}).get("version", "none"))
-        if (root / "judges" / "measured.yaml").exists()
-        else "none",
+        measured_version=measured_version,
+        measured=measured,
     )
 
 
-def _measured(path: Path) -> list[MeasuredAgreement]:
+def _measured(path: Path) -> tuple[str, list[MeasuredAgreement]]:
+    """The judges' measured figures and the file's version (none when there is no file)."""
     if not path.exists():
-        return []
+        return "none", []
     data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("figures"), list):
         raise DataError(f"{path}: expected a 'version' and a list of 'figures'")
     try:
-        return [MeasuredAgreement.model_validate(f) for f in data["figures"]]
+        return str(data.get("version", "none")), [MeasuredAgreement.model_validate(f) for f in data["figures"]]
     except ValidationError as exc:
         raise DataError(_validation_message(path, exc)) from exc
 

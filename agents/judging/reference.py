@@ -23,16 +23,15 @@ def reference_view(library: PromptLibrary, scenario: Scenario) -> ReferenceView 
     """The view of a scenario's reference answer, or None if it has none."""
     if not scenario.reference_answer:
         return None
-    judge = OfflineJudge(library)
-    feedback = judge.judge(reference_transcript(scenario))
+    # One analysis gives both the verdicts and the sentences they rest on.
+    analysis = OfflineJudge(library).analyze(reference_transcript(scenario))
     by_sentence: dict[str, list[str]] = {}
-    for dim in feedback.dimensions.values():
-        for crit in dim.criteria:
-            for ev in crit.evidence if crit.met else []:
-                by_sentence.setdefault(ev.quote, []).append(crit.id)
-    analysis = judge.analyze(reference_transcript(scenario))
+    for crit_id in library.rubric.criterion_ids:
+        finding = analysis.findings[crit_id]
+        for s in finding.evidence if finding.met else []:
+            by_sentence.setdefault(s.text, []).append(crit_id)
     sentences = [(s.text, by_sentence.get(s.text, [])) for s in analysis.sentences]
-    met = {c.id for d in feedback.dimensions.values() for c in d.criteria if c.met}
+    met = {c for c, f in analysis.findings.items() if f.met}
     return ReferenceView(
         scenario.id,
         scenario.title,
