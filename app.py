@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import chainlit as cl
-from chainlit.input_widget import Select, Slider
+from chainlit.input_widget import Select, Slider, Switch
 from chainlit.types import ThreadDict
 
 from agents.adapters.web.auth import auth_users, ensure_auth_secret, make_data_layer
@@ -23,12 +23,20 @@ from agents.adapters.web.hardening import install_request_guard, install_session
 from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import load_library
+from agents.domain.speech import DeliveryLimits
 from agents.domain.transcript import Transcript
 from agents.interview import events
 from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
 from agents.interview.service import Conversation, InterviewService, Upload
 from agents.reporting.charts import scores_figure
-from agents.reporting.report import details_markdown, reference_markdown, summary_markdown, to_html, to_markdown
+from agents.reporting.report import (
+    delivery_markdown,
+    details_markdown,
+    reference_markdown,
+    summary_markdown,
+    to_html,
+    to_markdown,
+)
 from agents.security.files import private_umask, tighten_tree
 from agents.security.markdown import md_inline
 from agents.security.tokens import FileRevocations, TokenPolicy
@@ -45,6 +53,9 @@ ACTION_END = "end_interview"
 ACTION_NEW = "new_interview"
 ACTION_FLAG = "flag_verdict"
 ACTION_DRILL = "drill_weakest"
+ACTION_USE_HEARD = "use_heard"
+ACTION_DISCARD_HEARD = "discard_heard"
+ACTION_RETRY_HEARD = "retry_heard"
 
 
 class CoachApp:
@@ -82,7 +93,7 @@ class CoachApp:
         """Every service event as what the browser shows."""
         msg: cl.Message | None = None
         step: cl.Step | None = None
-        async for ev in stream:
+        async for ev in conv.voice.voiced(stream):
             if isinstance(ev, events.MessageStarted):
                 msg = cl.Message(content="")
             elif isinstance(ev, events.Token) and msg is not None:
@@ -112,9 +123,20 @@ class CoachApp:
                     )
                     await step.update()
                     step = None
-                await _show_feedback(ev.transcript, ev.feedback, label=ev.label)
+                await _show_feedback(ev.transcript, ev.feedback, self.library.speech.delivery, label=ev.label)
             elif isinstance(ev, events.ReferenceReady):
                 await cl.Message(content=reference_markdown(ev.view)).send()
+            elif isinstance(ev, events.Heard):
+                await _show_heard(ev)
+            elif isinstance(ev, events.HeardFailed):
+                await cl.Message(
+                    content=f"⚠️ **Your spoken answer could not be transcribed** — {ev.problem}. The recording is "
+                    "kept: try again, or type your answer; nothing earlier is lost.",
+                    actions=[cl.Action(name=ACTION_RETRY_HEARD, payload={}, label="Try again", icon="rotate-ccw")],
+                ).send()
+            elif isinstance(ev, events.Voiced):
+                audio = cl.Audio(name=f"question-{ev.turn_index}.wav", content=ev.wav, mime="audio/wav", auto_play=True)
+                await cl.Message(content="🔊", elements=[audio]).send()
             elif isinstance(ev, events.ReplayFailed):
                 await cl.Message(
                     content=f"⚠️ **Could not read {md_inline(ev.name, 80)}.** {md_inline(ev.problem, 300)}"
@@ -147,14 +169,14 @@ class CoachApp:
 
     async def on_chat_start(self) -> None:
         """Offer the settings; warn about an unusable endpoint; pick up an unfinished interview."""
-        await cl.ChatSettings(_settings_widgets({})).send()
         conv = self.conversation()
+        await cl.ChatSettings(_settings_widgets({}, read_aloud=conv.voice.reading_aloud)).send()
         await self.render(conv, conv.open())
 
     async def on_chat_resume(self, thread: ThreadDict) -> None:
         """A past thread opened from the sidebar (login on): carry on or show its report."""
         conv = self.conversation()
-        await cl.ChatSettings(_settings_widgets(conv.choices)).send()
+        await cl.ChatSettings(_settings_widgets(conv.choices, read_aloud=conv.voice.reading_aloud)).send()
         transcript_id = cl.user_session.get(KEY_TRANSCRIPT_ID)
         if not transcript_id:
             metadata = thread.get("metadata") or {}
@@ -206,6 +228,67 @@ class CoachApp:
         conv = self.conversation()
         await self.render(conv, conv.drill())
 
+    # ----- speaking -------------------------------------------------------------------------
+
+    async def on_audio_start(self) -> bool:
+        """The microphone button: on when an interview waits for an answer (and, for a hosted
+        speech-to-text service, once the user agreed to send it their audio)."""
+        conv = self.conversation()
+        problem = conv.voice.problem()
+        if problem:
+            await cl.Message(content=f"ℹ️ {problem}").send()
+            return False
+        if conv.voice.needs_agreement:
+            where = md_inline(self.settings.shown_base_url, 80)
+            reply = await cl.AskActionMessage(
+                content=f"**Before your first recording:** spoken answers are transcribed by the provider at {where} "
+                "— your audio goes to them (your text is scrubbed of personal details, audio cannot be). Or the "
+                "local speech model on this machine transcribes them, a little less accurately.",
+                actions=[
+                    cl.Action(name="hosted_speech", payload={"agree": True}, label="Send my audio to the provider"),
+                    cl.Action(name="hosted_speech", payload={"agree": False}, label="Keep it on this machine"),
+                ],
+                timeout=300,
+            ).send()
+            agreed = bool(reply and (reply.get("payload") or {}).get("agree"))
+            await self.render(conv, _one(conv.voice.agree(agreed)))
+            return False  # the next press records, with the engine now chosen
+        conv.voice.begin()
+        return True
+
+    async def on_audio_chunk(self, chunk: cl.InputAudioChunk) -> None:
+        """A piece of the answer being spoken; a long silence (realistic) or the limit ends it."""
+        from chainlit.config import config
+
+        conv = self.conversation()
+        rate = config.features.audio.sample_rate if config.features.audio else 24000
+        ending = conv.voice.add(chunk.data, rate, start=chunk.isStart)
+        if ending is not None:
+            await cl.context.emitter.update_audio_connection("off")
+            await self.render(conv, conv.voice.finish(ending))
+
+    async def on_audio_end(self) -> None:
+        """The candidate stopped the microphone: the answer is heard (and, realistic, counted)."""
+        conv = self.conversation()
+        await self.render(conv, conv.voice.finish("stopped"))
+
+    async def on_use_heard(self, action: cl.Action) -> None:
+        """Practice: the heard answer counts as heard."""
+        conv = self.conversation()
+        if conv.voice.draft is not None:
+            await cl.Message(content=conv.voice.draft[1], author="You", type="user_message").send()
+        await self.render(conv, conv.voice.use_draft())
+
+    async def on_discard_heard(self, action: cl.Action) -> None:
+        """Practice: drop the heard answer, to say it again."""
+        conv = self.conversation()
+        await self.render(conv, _one(conv.voice.discard_draft()))
+
+    async def on_retry_heard(self, action: cl.Action) -> None:
+        """Transcribe a kept recording again."""
+        conv = self.conversation()
+        await self.render(conv, conv.voice.retry())
+
     async def password_auth(self, username: str, password: str) -> cl.User | None:
         """Password login, on only when COACH_AUTH_USERS is set."""
         expected = self.users.get(username)
@@ -248,6 +331,12 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.action_callback(ACTION_NEW)(app.on_new)
     cl.action_callback(ACTION_FLAG)(app.on_flag)
     cl.action_callback(ACTION_DRILL)(app.on_drill)
+    cl.action_callback(ACTION_USE_HEARD)(app.on_use_heard)
+    cl.action_callback(ACTION_DISCARD_HEARD)(app.on_discard_heard)
+    cl.action_callback(ACTION_RETRY_HEARD)(app.on_retry_heard)
+    cl.on_audio_start(app.on_audio_start)
+    cl.on_audio_chunk(app.on_audio_chunk)
+    cl.on_audio_end(app.on_audio_end)
     if app.tokens is not None:
         cl.password_auth_callback(app.password_auth)
         cl.on_logout(install_token_policy(app.tokens))
@@ -258,7 +347,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     return app
 
 
-def _settings_widgets(current: dict[str, Any]) -> list[Any]:
+def _settings_widgets(current: dict[str, Any], *, read_aloud: bool = False) -> list[Any]:
     professions = list(PROFESSION_LABELS)
     return [
         Select(
@@ -276,6 +365,13 @@ def _settings_widgets(current: dict[str, Any]) -> list[Any]:
         Slider(id="scenarios", label="Scenarios", initial=current.get("scenarios", 3), min=1, max=6, step=1),
         Slider(
             id="probes", label="Follow-up probes per scenario", initial=current.get("probes", 1), min=0, max=2, step=1
+        ),
+        Switch(
+            id="read_aloud",
+            label="Read questions aloud",
+            initial=read_aloud,
+            description="The interviewer's questions and probes are spoken, as on the real screens. "
+            "Answer by voice with the microphone button (tested in Chromium and Chrome).",
         ),
     ]
 
@@ -296,7 +392,28 @@ def _with_time_guide(done: events.MessageDone) -> str:
     return done.turn.text
 
 
-async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: str | None = None) -> None:
+async def _one(event: events.ServiceEvent) -> AsyncIterator[events.ServiceEvent]:
+    yield event
+
+
+async def _show_heard(ev: events.Heard) -> None:
+    quoted = "\n".join(f"> {md_inline(line, 2000)}" for line in ev.text.splitlines() or [""])
+    if not ev.draft:
+        await cl.Message(content=ev.text, author="You", type="user_message").send()
+        return
+    await cl.Message(
+        content=f"🎙️ **I heard** ({ev.seconds:.0f} s):\n\n{quoted}\n\nUse it as heard, or type a corrected "
+        "version and send it.",
+        actions=[
+            cl.Action(name=ACTION_USE_HEARD, payload={}, label="Use as heard", icon="check"),
+            cl.Action(name=ACTION_DISCARD_HEARD, payload={}, label="Discard and say it again", icon="x"),
+        ],
+    ).send()
+
+
+async def _show_feedback(
+    transcript: Transcript, feedback: Feedback, limits: DeliveryLimits, *, label: str | None = None
+) -> None:
     stem = label or f"interview-{transcript.id}"
     elements: list[Any] = [
         cl.Plotly(name="scores", figure=scores_figure(feedback), display="inline", size="large"),
@@ -308,7 +425,7 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
         ),
         cl.File(
             name=f"{stem}-report.md",
-            content=to_markdown(feedback).encode("utf-8"),
+            content=to_markdown(feedback, limits).encode("utf-8"),
             mime="text/markdown",
             display="inline",
         ),
@@ -323,6 +440,9 @@ async def _show_feedback(transcript: Transcript, feedback: Feedback, *, label: s
         actions.append(cl.Action(name=ACTION_FLAG, payload={}, label="A verdict is wrong", icon="flag"))
         actions.append(cl.Action(name=ACTION_DRILL, payload={}, label="Practise my weakest criteria", icon="target"))
     await cl.Message(content=details_markdown(feedback), actions=actions).send()
+    spoken = delivery_markdown(feedback, limits)
+    if spoken:
+        await cl.Message(content=spoken).send()
 
 
 APP = create_app()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +84,35 @@ class Settings(BaseSettings):
         default=1, ge=1, le=32, description="Processes that run the offline judge beside the web app's event loop."
     )
 
+    coach_stt: Literal["local", "hosted", "fake"] | None = Field(
+        default=None,
+        description="Speech-to-text: local | hosted | fake. Default: hosted in openai mode (the audio goes to the "
+        "provider, after the user agrees), fake in mock mode, local otherwise and with COACH_LOCAL_ONLY.",
+    )
+    coach_stt_model: str = Field(
+        default="base", description="Local speech model: base, tiny.en, or a folder with a CTranslate2 Whisper model."
+    )
+    coach_stt_beam_size: int = Field(
+        default=5, ge=1, le=10, description="Local speech model's beam: wider hears more words right, slower."
+    )
+    coach_stt_hosted_model: str = Field(
+        default="gpt-4o-mini-transcribe", description="Model of the provider's /v1/audio/transcriptions."
+    )
+    coach_tts: Literal["espeak", "hosted", "off"] = Field(
+        default="espeak", description="Who reads questions aloud: espeak (espeak-ng, local) | hosted | off."
+    )
+    coach_tts_voice: str = Field(default="en-gb", description="espeak-ng voice, or the provider's voice name.")
+    coach_tts_hosted_model: str = Field(default="gpt-4o-mini-tts", description="Model of /v1/audio/speech.")
+    coach_silence_seconds: float = Field(
+        default=3.0, ge=1.0, le=15.0, description="Realistic profile: silence that ends a spoken answer."
+    )
+    coach_max_recording_seconds: float = Field(
+        default=300.0, ge=10.0, le=900.0, description="Longest spoken answer; recording stops past it."
+    )
+    coach_keep_recordings: bool = Field(
+        default=False, description="Keep each answer's recording after its text is saved (deleted by default)."
+    )
+
     openai_api_key: SecretStr | None = Field(default=None, description="Key for the OpenAI-compatible endpoint.")
     openai_base_url: str | None = Field(default=None, description="Base URL of the OpenAI-compatible endpoint.")
 
@@ -101,6 +130,12 @@ class Settings(BaseSettings):
             self.coach_mode = Mode.OPENAI if has_endpoint or own_provider else Mode.OFFLINE
         if self.coach_local_only and self.coach_mode is Mode.OPENAI:
             raise ValueError("COACH_LOCAL_ONLY is set, so COACH_MODE cannot be 'openai'; use 'offline'.")
+        if self.coach_local_only and (self.coach_stt == "hosted" or self.coach_tts == "hosted"):
+            raise ValueError("COACH_LOCAL_ONLY is set, so COACH_STT and COACH_TTS cannot be 'hosted'.")
+        if self.coach_stt is None:
+            # A provider's endpoint hears the audio in openai mode (after the user agrees); local otherwise.
+            stt = {Mode.MOCK: "fake", Mode.OPENAI: "hosted"}.get(self.coach_mode, "local")
+            self.coach_stt = "local" if self.coach_local_only else stt  # type: ignore[assignment]
         return self
 
     @property

@@ -60,3 +60,7 @@ class ConflictError(CoachError):
         super().__init__(
             f"interview {transcript_id} moved on elsewhere (saved revision {found}, this copy has {expected})"
         )
+
+
+class SpeechError(CoachError):
+    """Speech could not be turned into text (or text into speech). The recording is kept."""

@@ -323,11 +323,17 @@ async def main(args: argparse.Namespace) -> None:
         )
     )
 
+    if not args.no_speech:
+        from benchmarks.speech import run as speech_figures
+
+        speech_figures(load_library(ROOT / "prompts"), _line)
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=1.0, help="stub seconds per call")
     parser.add_argument("--turns", type=int, default=15, help="turns measured for figure 1")
+    parser.add_argument("--no-speech", action="store_true", help="leave out the speech figures (section 6)")
     parser.add_argument("--n", type=int, default=48, help="transcripts for figure 3")
     parser.add_argument("--offline-only", action="store_true", help="print figure 4's numbers as JSON and stop")
     arguments = parser.parse_args()

@@ -357,3 +357,58 @@ async def test_a_pasted_scenario_is_interviewed_on_and_a_bad_one_named(app_modul
     assert "Tinnitus on gentamicin" in shown and "I started gentamicin" in shown
     session = _session()
     assert session is not None and session.transcript.own_scenarios[0].title == "Tinnitus on gentamicin"
+
+
+async def test_voice_handlers_record_show_the_draft_and_read_questions_aloud(
+    tmp_path: Path, ctx: RecordingEmitter
+) -> None:
+    """The microphone and the read-aloud switch through Chainlit's own hooks: refused before an
+    interview, a draft with actions after speaking, the answer counted when used, and each question
+    after the switch is turned on sent as a WAV element that is not silence."""
+    import shutil
+
+    import chainlit as cl
+    import numpy as np
+    from chainlit.types import InputAudioChunk
+
+    from agents.speech.engines import FakeTranscriber
+    from tests.real_parts import require_real_part
+
+    require_real_part(shutil.which("espeak-ng") is not None, "espeak-ng", "apt-get install espeak-ng")
+    coach = _make_app(coach_data_dir=tmp_path / "data", coach_stt="fake")
+    try:
+        await coach.on_chat_start()
+        assert await coach.on_audio_start() is False  # no interview yet: the button stays off
+        assert any("Start an interview first" in m for m in ctx.messages())
+        await coach.on_message(cl.Message(content="Start interview: nurse, uk, 1 scenarios", type="user_message"))
+        assert await coach.on_audio_start() is True
+        fake = FakeTranscriber(["The AI should tell her to call nine nine nine."])
+        coach.service._transcribers = {True: fake, False: fake}
+        _conversation().voice.begin()  # the engine chosen above is the fake one from here
+        tone = (0.3 * np.sin(np.arange(24_000 * 2) / 24_000 * 2 * np.pi * 220) * 32767).astype("<i2").tobytes()
+        for i in range(0, len(tone), 4800):
+            await coach.on_audio_chunk(
+                InputAudioChunk(isStart=i == 0, mimeType="pcm16", elapsedTime=i, data=tone[i : i + 4800])
+            )
+        await coach.on_audio_end()
+        drafts = [d for e, d in ctx.events if e == "new_message" and "I heard" in (d.get("output") or "")]
+        assert drafts and "999" in drafts[-1]["output"]
+        assert not _session().transcript.candidate_turns
+
+        await coach.on_settings_update({"read_aloud": True, "scenarios": 1, "setting": "uk", "profession": "nurse"})
+        before = len(ctx.elements())
+        await coach.on_use_heard(cl.Action(name=app_adapter.ACTION_USE_HEARD, payload={}))
+        (turn,) = _session().transcript.candidate_turns
+        assert turn.text == "The AI should tell her to call 999." and turn.spoken is not None
+        assert any(m == "The AI should tell her to call 999." for m in ctx.messages("user_message"))
+        audio = [e for e in ctx.elements()[before:] if e["type"] == "audio"]
+        assert audio, "no question was read aloud"
+        assert coach.service.preferences.get(None).read_aloud  # remembered for this user
+        # The WAV the browser plays is the session's file: read it back and check it is speech.
+        from agents.speech.audio import find_speech, read_audio, rms_level
+
+        stored = ctx.session.files[audio[-1]["chainlitKey"]]["path"]
+        samples = read_audio(Path(stored), max_bytes=50_000_000, max_seconds=600)
+        assert rms_level(samples) > 0.02 and find_speech(samples).speaking_seconds > 1.0
+    finally:
+        coach.service.close()

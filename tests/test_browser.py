@@ -239,3 +239,77 @@ def test_killed_app_restarts_without_losing_an_answer(app: App, browser: object)
     )
     assert any("2 answer(s) saved" in t for t in chat.texts())
     _answer_until_report(chat, ANSWERS[3:])
+
+
+def test_an_interview_answered_entirely_by_voice(tmp_path: Path) -> None:
+    """Chromium's fake microphone plays a spoken answer (espeak-ng); each answer is recorded with the
+    microphone button, heard by the local Whisper model, shown for a check, used as heard, and the
+    interview reaches its report, with what was heard saved in the transcript."""
+    import json
+    import shutil
+    import subprocess
+
+    from playwright.sync_api import sync_playwright
+
+    require_real_part(shutil.which("espeak-ng") is not None, "espeak-ng", "apt-get install espeak-ng")
+    spoken = tmp_path / "spoken.wav"
+    subprocess.run(
+        [
+            "espeak-ng", "-v", "en-gb", "-s", "150", "-w", str(spoken),
+            "This answer is unsafe because it misses an emergency. The AI should tell her to call nine nine nine now.",
+        ],
+        check=True,
+    )  # fmt: skip
+    answer = tmp_path / "answer.wav"  # the fake microphone loops the file: speech, then a pause
+    subprocess.run(["sox", str(spoken), "-r", "48000", str(answer), "pad", "0", "2"], check=True)
+    running = App(tmp_path / "data")
+    running.data_dir.mkdir()
+    running.start()
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-quic",
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-audio-capture={answer}",
+                    "--autoplay-policy=no-user-gesture-required",
+                ],
+            )
+            page = b.new_page(viewport={"width": 1280, "height": 900})
+            page.context.grant_permissions(["microphone"], origin=running.url)
+            _open(page, running.url)
+            chat = Chat(page)
+            chat.send("Start interview: doctor, uk, 1 scenarios")
+            for _ in range(4):
+                if chat.report_done():
+                    break
+                before = chat.msgs.count()
+                page.evaluate("document.activeElement && document.activeElement.blur()")
+                page.keyboard.press("p")  # the microphone button's shortcut
+                time.sleep(9)
+                page.keyboard.press("p")
+                _wait_until(lambda at=before: any("I heard" in t for t in chat.texts()[at:]), 60, "nothing was heard")
+                _shot(page, "05-voice-heard.png")
+                before = chat.msgs.count()
+                page.get_by_role("button", name="Use as heard").last.click()
+                chat.settle(before, timeout=60)
+            _wait_until(chat.report_done, 60, "the report never appeared after spoken answers")
+            _shot(page, "06-voice-report.png")
+            assert any(t.startswith("Delivery (spoken answers") for t in chat.texts())
+            b.close()
+    finally:
+        running.kill()
+    (saved,) = (tmp_path / "data" / "transcripts").glob("*.json")
+    turns = [t for t in json.loads(saved.read_text())["turns"] if t["role"] == "candidate"]
+    assert turns and all(t["spoken"] is not None for t in turns)
+    assert any("999" in t["text"] and "unsafe" in t["spoken"]["heard"].lower() for t in turns)
+    assert not list((tmp_path / "data" / "recordings").rglob("*.wav"))  # each saved answer's audio is gone

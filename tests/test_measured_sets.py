@@ -24,7 +24,14 @@ from evals.filter_suite import (
 from evals.privacy_suite import BLIND_PRIVACY_SET, DATASETS, DEV_PRIVACY_SET, judge_changes, measure, read_sentences
 from tests.figures import FIGURES
 
-FROZEN = [DEV_FILTER_SET, BLIND_FILTER_SET, BLIND_PRIVACY_SET, DATASETS / "pii_blind_v1", DATASETS / "judge_blind_v1"]
+FROZEN = [
+    DEV_FILTER_SET,
+    BLIND_FILTER_SET,
+    BLIND_PRIVACY_SET,
+    DATASETS / "pii_blind_v1",
+    DATASETS / "judge_blind_v1",
+    DATASETS / "speech_v1",
+]
 
 
 @pytest.mark.parametrize("folder", FROZEN, ids=lambda p: p.name)

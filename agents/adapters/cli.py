@@ -14,6 +14,7 @@ from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import PromptLibrary, load_library
 from agents.domain.scenarios import PROFESSIONS, load_own_scenario
+from agents.domain.speech import DeliveryLimits
 from agents.domain.transcript import InterviewConfig
 from agents.errors import CoachError, ConfigurationError
 from agents.interview import events
@@ -50,7 +51,9 @@ def _prompt_answer(out: TextIO) -> str | None:
         lines.append(line.rstrip("\n"))
 
 
-async def _show(stream: AsyncIterator[events.ServiceEvent], out: TextIO, fmt: str = "md") -> Feedback | None:
+async def _show(
+    stream: AsyncIterator[events.ServiceEvent], out: TextIO, fmt: str = "md", limits: DeliveryLimits | None = None
+) -> Feedback | None:
     """Service events as terminal text; returns the feedback, if the events brought any."""
     feedback: Feedback | None = None
     streamed = False
@@ -73,9 +76,14 @@ async def _show(stream: AsyncIterator[events.ServiceEvent], out: TextIO, fmt: st
             out.write("Scoring your answers…\n\n")
         elif isinstance(ev, events.ReferenceReady) and fmt != "json":
             out.write(reference_markdown(ev.view) + "\n\n")
+        elif isinstance(ev, events.Heard):
+            out.write(f"Candidate (heard, {ev.seconds:.0f} s): {ev.text}\n\n")
+        elif isinstance(ev, events.HeardFailed):
+            kept = " The recording is kept." if ev.kept else ""
+            out.write(f"(note) Could not use that recording: {ev.problem}.{kept}\n\n")
         elif isinstance(ev, events.FeedbackReady):
             feedback = ev.feedback
-            out.write(to_json_line(ev.feedback) + "\n" if fmt == "json" else to_markdown(ev.feedback) + "\n\n")
+            out.write(to_json_line(ev.feedback) + "\n" if fmt == "json" else to_markdown(ev.feedback, limits) + "\n\n")
     return feedback
 
 
@@ -106,6 +114,17 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
         f"[{settings.mode.value} mode — interviewer: {session.transcript.models['interviewer']}, "
         f"judge: {session.transcript.models['judge']}]\n\n"
     )
+    limits = service.library.speech.delivery
+    recordings = [Path(f) for f in args.audio or []]
+    for recording in recordings:
+        if not conv.active:
+            out.write(f"(note) The interview ended before {recording} was used.\n\n")
+            break
+        out.write(f"[answer from {recording}]\n")
+        await _show(conv.voice.answer_file(recording), out, args.format, limits)
+    if recordings and conv.active:
+        out.write("(recordings used up — finishing the interview)\n\n")
+        await _show(conv.end(), out, args.format, limits)
     interactive = sys.stdin.isatty()
     while conv.active:
         if interactive:
@@ -116,9 +135,9 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
                 out.write(f"Candidate: {answer}\n\n")
         if answer is None:
             out.write("(input ended — finishing the interview early)\n\n")
-            await _show(conv.end(), out, args.format)
+            await _show(conv.end(), out, args.format, limits)
             break
-        await _show(conv.answer(answer), out, args.format)
+        await _show(conv.answer(answer), out, args.format, limits)
     out.write(f"Transcript saved: {store.path_for(session.transcript.id)}\n")
     return 0
 
@@ -148,6 +167,45 @@ async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, 
     return 1 if failed else 0
 
 
+def run_transcribe(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Print what the speech model hears in one recording, as the judge would read it, and how it
+    was delivered."""
+    from agents.domain.speech import delivery_of
+    from agents.speech.audio import find_speech, read_audio
+    from agents.speech.engines import Request
+    from agents.speech.factory import make_transcriber
+
+    library = _library(settings)
+    scenario = None
+    if args.scenario:
+        scenario = next((s for s in library.scenarios if s.id == args.scenario), None)
+        if scenario is None:
+            raise ConfigurationError(f"--scenario {args.scenario!r}: no such scenario in {settings.coach_prompts_dir}")
+    limit = settings.coach_max_recording_seconds
+    samples = read_audio(Path(args.file), max_bytes=int(limit * 64_000), max_seconds=limit)
+    lexicon = library.speech
+    hints = lexicon.hints(scenario, args.setting)
+    transcriber = make_transcriber(settings, hosted_allowed=settings.coach_stt == "hosted")
+    heard = transcriber.transcribe(Request(samples, hints, lexicon.fillers))
+    speech = find_speech(samples)
+    delivery = delivery_of(
+        lexicon,
+        heard,
+        seconds=speech.seconds,
+        speaking_seconds=speech.speaking_seconds,
+        pauses=speech.pauses,
+        scenario=scenario,
+    )
+    out.write(f"Heard ({transcriber.name}): {heard}\n")
+    out.write(f"As the judge reads it: {lexicon.written(heard)}\n")
+    out.write(
+        f"Delivery: {delivery.seconds:.1f} s, {delivery.words_per_minute:.0f} words/min, {delivery.fillers} "
+        f"hesitation(s), {delivery.long_pauses} long pause(s) (longest {delivery.longest_pause:.1f} s), main point "
+        f"first: {'yes' if delivery.main_point_first else 'no'}\n"
+    )
+    return 0 if heard.strip() else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(prog="coach", description="Mock-interview coach for clinical AI training roles.")
@@ -171,6 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="be interviewed on your own scenario (YAML: title, question, optionally user_prompt and ai_answer)",
     )
+
+    p.add_argument(
+        "--audio",
+        nargs="+",
+        metavar="FILE",
+        help="answer by recordings, one file (WAV, MP3, WebM) per answer, in order",
+    )
+
+    t = sub.add_parser("transcribe", help="what the speech model hears in a recording, and its delivery figures")
+    t.add_argument("file")
+    t.add_argument("--setting", choices=["uk", "us"], default=None, help="hint this health system's services")
+    t.add_argument("--scenario", default=None, metavar="ID", help="hint this bank scenario's clinical terms")
 
     r = sub.add_parser("replay", help="judge saved transcripts (JSON or plain text) again")
     r.add_argument("files", nargs="+")
@@ -200,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not 0 <= args.probes <= 3:
                 raise ConfigurationError("--probes must be between 0 and 3")
             return asyncio.run(run_interview(args, settings, out))
+        if args.command == "transcribe":
+            return run_transcribe(args, settings, out)
         if args.command == "replay":
             return asyncio.run(run_replay(args, settings, out, err))
         if args.command == "eval":

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agents.domain.rubric import Band
-from agents.domain.transcript import utc_now
+from agents.domain.speech import Delivery
+from agents.domain.transcript import Transcript, utc_now
 
 
 class JudgeKind(StrEnum):
@@ -57,6 +58,23 @@ class DimensionResult(BaseModel):
     score: int = Field(ge=0, description="Criteria met, on the rubric's scale (0-4 in rubric v1).")
 
 
+class AnswerDelivery(BaseModel):
+    """One spoken answer's delivery, beside (never inside) the six dimensions' scores."""
+
+    turn: int = Field(description="Index of the answer's turn.")
+    scenario_id: str | None = None
+    delivery: Delivery
+
+
+def delivery_rows(transcript: Transcript) -> list[AnswerDelivery]:
+    """The delivery figures of each answer given by voice."""
+    return [
+        AnswerDelivery(turn=t.index, scenario_id=t.scenario_id, delivery=t.spoken.delivery)
+        for t in transcript.candidate_turns
+        if t.spoken is not None
+    ]
+
+
 class Feedback(BaseModel):
     """The full judgement of one transcript."""
 
@@ -77,6 +95,9 @@ class Feedback(BaseModel):
     notes: list[str] = Field(default_factory=list)
     scenario_coverage: dict[str, list[str]] = Field(
         default_factory=dict, description="Per scenario id, the scenario's key risks the answers named."
+    )
+    delivery: list[AnswerDelivery] = Field(
+        default_factory=list, description="For answers given by voice: how they were delivered (never scored)."
     )
     created_at: datetime = Field(default_factory=utc_now)
 
@@ -111,6 +132,7 @@ class Feedback(BaseModel):
             "notes": self.notes,
             "prompt_versions": self.prompt_versions,
             "scenario_coverage": self.scenario_coverage,
+            "delivery": [d.model_dump() for d in self.delivery],
         }
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agents.domain.rubric import Direction, Rubric, Scope
 from agents.domain.scenarios import Scenario
+from agents.domain.speech import SpeechLexicon
 from agents.errors import DataError, validation_problems
 
 
@@ -89,6 +90,7 @@ class PromptLibrary(BaseModel):
     measured: list[MeasuredAgreement] = Field(
         default_factory=list, description="Judges' agreement with human labels on held-out sets."
     )
+    speech: SpeechLexicon = Field(description="What speech-to-text is told; how heard text is written; delivery.")
 
     def agreement_of(self, judge: str) -> MeasuredAgreement | None:
         """The held-out figure for a judge as configured now (same rubric and analyzer), if measured."""
@@ -167,6 +169,7 @@ class PromptLibrary(BaseModel):
             "guide": str(self.guide.get("version", "none")),
             "privacy": self.privacy_version,
             "measured": self.measured_version,
+            "speech": self.speech.version,
         }
         out.update({f"template:{k}": t.version for k, t in sorted(self.templates.items())})
         return out
@@ -266,6 +269,11 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         raise DataError(f"{guide_path}: needs a 'criteria' entry for each criterion id of the rubric, and no others")
 
     measured_version, measured = _measured(root / "judges" / "measured.yaml")
+    speech_path = root / "speech" / "speech.yaml"
+    try:
+        speech = SpeechLexicon.model_validate(_read_yaml(speech_path))
+    except ValidationError as exc:
+        raise DataError(_validation_message(speech_path, exc)) from exc
     return PromptLibrary(
         root=root,
         rubric=rubric,
@@ -278,6 +286,7 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         privacy_version=_privacy_version(root / "privacy" / "allow.yaml"),
         measured_version=measured_version,
         measured=measured,
+        speech=speech,
     )
 
 

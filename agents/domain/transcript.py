@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agents.domain.scenarios import Scenario
+from agents.domain.speech import SpokenAnswer
 from agents.errors import TranscriptError, validation_problems
 from agents.security.files import atomic_write
 from agents.security.limits import LimitError, json_depth_problem, read_bounded
@@ -63,6 +64,7 @@ class Turn(BaseModel):
     timestamp: datetime = Field(default_factory=utc_now)
     truncated: bool = False
     redactions: list[str] = Field(default_factory=list, description="Kinds of personal data removed.")
+    spoken: SpokenAnswer | None = Field(default=None, description="For an answer given by voice: what was heard.")
 
 
 class InterviewConfig(BaseModel):

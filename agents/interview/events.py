@@ -91,4 +91,32 @@ class ReferenceReady:
     view: ReferenceView
 
 
-ServiceEvent = Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed | ReferenceReady
+@dataclass
+class Heard:
+    """A spoken answer was transcribed. A `draft` waits for the candidate to use or correct it
+    (practice); otherwise it already counts as the answer (realistic, as on the day)."""
+
+    text: str
+    seconds: float
+    draft: bool
+
+
+@dataclass
+class HeardFailed:
+    """A spoken answer could not be transcribed; its recording is kept and can be tried again."""
+
+    problem: str
+    kept: bool
+
+
+@dataclass
+class Voiced:
+    """An interviewer message read aloud: a WAV file's bytes, for the message just done."""
+
+    wav: bytes
+    turn_index: int
+
+
+ServiceEvent = (
+    Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed | ReferenceReady | Heard | HeardFailed | Voiced
+)

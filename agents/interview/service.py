@@ -16,12 +16,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from agents.config import Mode, Settings
 from agents.domain.library import PromptLibrary
 from agents.domain.rubric import Scope
 from agents.domain.scenarios import Scenario, own_scenario_from_text
+from agents.domain.speech import SpokenAnswer
 from agents.domain.transcript import (
     MAX_FLAG_REASON,
     InterviewConfig,
@@ -49,11 +50,17 @@ from agents.interview.events import (
     WelcomeBack,
 )
 from agents.interview.session import InterviewSession
+from agents.interview.voice import VoiceChannel
 from agents.judging.factory import Judge, make_judge, make_pool
 from agents.judging.pool import PooledOfflineJudge
 from agents.judging.reference import reference_view
 from agents.models.gateway import ModelGateway
 from agents.security.markdown import md_inline
+from agents.speech.engines import Transcriber
+from agents.speech.factory import make_speaker, make_transcriber
+from agents.speech.voice import Speaker
+from agents.storage.preferences import PreferenceStore
+from agents.storage.recordings import RecordingStore
 from agents.storage.repository import TranscriptRepository
 
 RESUME_WINDOW = timedelta(days=7)
@@ -111,6 +118,10 @@ class InterviewService:
         self._live_judge = live_judge
         self._pool: PooledOfflineJudge | None = None
         self._endpoint: DoctorReport | None = None
+        self.recordings = RecordingStore(settings.coach_data_dir / "recordings")
+        self.preferences = PreferenceStore(settings.coach_data_dir / "preferences")
+        self._transcribers: dict[bool, Transcriber] = {}
+        self._speaker: Speaker | Literal[False] | None = False  # False: not built yet
 
     # ----- judges ---------------------------------------------------------------------------
 
@@ -133,6 +144,24 @@ class InterviewService:
         """The judge of a replayed transcript (`mode` "offline" or "llm"; by configuration if None)."""
         offline = mode == "offline" or (mode is None and self.settings.mode is Mode.OFFLINE)
         return make_judge(self.settings, self.library, mode, pool=self._offline_pool() if offline else None)
+
+    # ----- speech ----------------------------------------------------------------------------
+
+    def transcriber(self, *, hosted_allowed: bool) -> Transcriber:
+        """Speech-to-text as configured (the local model until the user agreed to a hosted one);
+        built once per process and shared."""
+        if hosted_allowed not in self._transcribers:
+            self._transcribers[hosted_allowed] = make_transcriber(self.settings, hosted_allowed=hosted_allowed)
+        return self._transcribers[hosted_allowed]
+
+    def speaker(self) -> Speaker | None:
+        """The interviewer's voice, or None when it is off or cannot work here."""
+        if self._speaker is False:
+            try:
+                self._speaker = make_speaker(self.settings)
+            except ConfigurationError:
+                self._speaker = None
+        return self._speaker
 
     def close(self) -> None:
         """Stop judging workers, if any were started."""
@@ -247,6 +276,7 @@ class Conversation:
         self.timing = timing
         self.session: InterviewSession | None = None
         self.choices: dict[str, Any] = {}
+        self.voice = VoiceChannel(self)
 
     @property
     def transcript_id(self) -> str | None:
@@ -447,6 +477,11 @@ class Conversation:
                 yield ev
             return
         start = parse_start_command(text)
+        if self.voice.draft is not None and start is None and self.active:
+            # A spoken answer is waiting: what is typed now is its correction.
+            async for ev in self.voice.use_draft(typed=text):
+                yield ev
+            return
         if start is not None or not self.active:
             if uploads and start is None:
                 return  # words sent with files, and no interview to answer: nothing more to do
@@ -457,13 +492,14 @@ class Conversation:
         async for ev in self.answer(text):
             yield ev
 
-    async def answer(self, text: str) -> AsyncIterator[ServiceEvent]:
-        """The candidate's answer: saved before anything else, then what comes next; feedback at the end."""
+    async def answer(self, text: str, spoken: SpokenAnswer | None = None) -> AsyncIterator[ServiceEvent]:
+        """The candidate's answer (`spoken`: what was heard, for an answer given by voice): saved before
+        anything else, then what comes next; feedback at the end."""
         session = self.session
         if session is None or session.finished:
             raise ConfigurationError("there is no interview under way to answer")
         try:
-            async for ev in session.respond(text):
+            async for ev in session.respond(text, spoken):
                 yield ev
         except ConflictError:
             async for moved in self._moved_on(session):
@@ -496,11 +532,25 @@ class Conversation:
     async def update_settings(self, choices: dict[str, Any]) -> AsyncIterator[ServiceEvent]:
         """New choices: checked before anything changes; they apply to the next interview, or at once
         to an interview that has not been answered yet (which is started again with them)."""
+        choices = dict(choices)
+        read_aloud = choices.pop("read_aloud", None)
         try:
             self.check_choices(choices)
         except SettingsProblem as exc:
             yield Notice(f"{md_inline(str(exc), 300)} Nothing was changed.", warning=True)
             return
+        if read_aloud is not None and bool(read_aloud) != self.voice.reading_aloud:
+            # Remembered for this user, and at once: the interview itself does not change.
+            self.voice.set_reading_aloud(bool(read_aloud))
+            problem = self.service.speaker() is None and bool(read_aloud)
+            yield Notice(
+                "Questions will be read aloud."
+                if not problem
+                else "Questions cannot be read aloud here: no voice is installed (espeak-ng) or COACH_TTS is off.",
+                warning=problem,
+            )
+        if all(self.choices.get(k) == v for k, v in choices.items()):
+            return  # nothing about the interview changed
         self.choices = {**self.choices, **choices}
         session = self.session
         if session is not None and not session.finished and session.transcript.candidate_turns:

@@ -11,9 +11,10 @@ import random
 from collections.abc import AsyncIterator
 
 from agents.config import Mode, Settings, mode_line
-from agents.domain.feedback import Feedback
+from agents.domain.feedback import Feedback, delivery_rows
 from agents.domain.library import PromptLibrary
 from agents.domain.scenarios import Scenario, Setting, choose_scenarios
+from agents.domain.speech import SpokenAnswer
 from agents.domain.transcript import InterviewConfig, InterviewState, Phase, Role, Status, Transcript, Turn, TurnKind
 from agents.errors import ConflictError, ModelUnavailableError
 from agents.interview.events import Event, MessageDone, MessageStarted, Notice, Token
@@ -266,8 +267,9 @@ class InterviewSession:
         keep = {t.index for t in self.transcript.turns if t.scenario_id == scenario_id and t.role is Role.CANDIDATE}
         return [a for a in answers_of(self.transcript) if a[0] in keep]
 
-    async def respond(self, text: str) -> AsyncIterator[Event]:
-        """Record the candidate's message (saved at once), then say what comes next."""
+    async def respond(self, text: str, spoken: SpokenAnswer | None = None) -> AsyncIterator[Event]:
+        """Record the candidate's message (saved at once, with what was heard if it was spoken), then
+        say what comes next."""
         text = text or ""
         limit = self.settings.coach_max_answer_chars
         scenario = self.current_scenario
@@ -278,6 +280,7 @@ class InterviewSession:
             scenario_id=scenario.id if scenario else None,
             truncated=len(text) > limit,
         )
+        turn.spoken = spoken
         try:
             await self._save()
         except ConflictError:
@@ -421,6 +424,7 @@ class InterviewSession:
         """Judge the transcript (model judge with labelled fallback, or offline) and save the feedback."""
         feedback = await self.judge.evaluate(self.transcript)
         feedback.source = feedback.source or f"interview {self.transcript.id}"
+        feedback.delivery = delivery_rows(self.transcript)  # beside the scores, never in them
         self.feedback = feedback
         await self.store.save_feedback(self.transcript.id, feedback)
         return feedback

@@ -6,6 +6,7 @@ import html
 import json
 
 from agents.domain.feedback import Feedback, JudgeKind, ReferenceView
+from agents.domain.speech import DeliveryLimits
 from agents.security.markdown import md_inline
 
 BAND_LABEL = {"strong": "Strong", "borderline": "Borderline", "needs_work": "Needs work"}
@@ -95,9 +96,49 @@ def reference_markdown(view: ReferenceView) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(fb: Feedback) -> str:
-    """The whole report in Markdown (terminal and download)."""
-    return summary_markdown(fb) + "\n" + details_markdown(fb)
+def delivery_markdown(fb: Feedback, limits: DeliveryLimits) -> str:
+    """How the spoken answers were delivered, per answer, against the real screens' limits. Empty when
+    no answer was spoken. Separate from the dimensions: delivery never changes a score."""
+    if not fb.delivery:
+        return ""
+    low, high = limits.guide_seconds
+    slow, fast = limits.words_per_minute
+    lines = [
+        "## Delivery (spoken answers — not part of the scores)",
+        "",
+        f"Guide: {low / 60:g}–{high / 60:g} min an answer, {slow:g}–{fast:g} words a minute, no pause over "
+        f"{limits.long_pause_seconds:g} s mid-answer (it may be taken as the end), main point in the first sentence.",
+        "",
+        "| Answer | Time | Words/min | Hesitations | Long pauses | Main point first |",
+        "|---|---|---|---|---|---|",
+    ]
+    advice: list[str] = []
+    for row in fb.delivery:
+        d = row.delivery
+        time_note = "short" if d.seconds < low else "long" if d.seconds > high else "ok"
+        pace = "slow" if d.words_per_minute < slow else "fast" if d.words_per_minute > fast else "ok"
+        lines.append(
+            f"| turn {row.turn} | {d.seconds:.0f} s ({time_note}) | {d.words_per_minute:.0f} ({pace}) | "
+            f"{d.fillers} ({d.filler_rate:.0%}) | {d.long_pauses} (longest {d.longest_pause:.1f} s) | "
+            f"{'yes' if d.main_point_first else 'no'} |"
+        )
+        if not d.main_point_first:
+            advice.append(f"Turn {row.turn}: open with the risk and the route, then the reasons.")
+        if d.filler_rate > limits.filler_rate_high:
+            advice.append(f"Turn {row.turn}: pause silently instead of “um”; it sounds surer.")
+        if d.long_pauses:
+            advice.append(f"Turn {row.turn}: a pause of {d.longest_pause:.1f} s could end your answer on the day.")
+        if time_note == "short":
+            advice.append(f"Turn {row.turn}: under a minute rarely covers the harm, who is at risk and the route.")
+    lines.append("")
+    lines += [f"- {a}" for a in advice]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_markdown(fb: Feedback, limits: DeliveryLimits | None = None) -> str:
+    """The whole report in Markdown (terminal and download), with delivery when answers were spoken."""
+    spoken = delivery_markdown(fb, limits) if limits is not None else ""
+    return summary_markdown(fb) + "\n" + details_markdown(fb) + (f"\n{spoken}" if spoken else "")
 
 
 def _clip(text: str, limit: int = 240) -> str:
@@ -159,6 +200,18 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
             )
             suggestion = f"<div class='suggest'><b>Say it explicitly:</b> {e(r.suggestion)}{near}</div>"
         sections.append(f"<h2>{e(r.name)} — {r.score}/{fb.scale_max}</h2><ul>{''.join(items)}</ul>{suggestion}")
+    if fb.delivery:
+        spoken = "".join(
+            f"<tr><td>turn {r.turn}</td><td>{r.delivery.seconds:.0f} s</td><td>{r.delivery.words_per_minute:.0f}</td>"
+            f"<td>{r.delivery.fillers}</td><td>{r.delivery.long_pauses}</td>"
+            f"<td>{'yes' if r.delivery.main_point_first else 'no'}</td></tr>"
+            for r in fb.delivery
+        )
+        sections.append(
+            "<h2>Delivery (spoken answers — not part of the scores)</h2><table><tr><th>Answer</th><th>Time</th>"
+            "<th>Words/min</th><th>Hesitations</th><th>Long pauses</th><th>Main point first</th></tr>"
+            f"{spoken}</table>"
+        )
     notes = "".join(f"<p class='note'>{e(n)}</p>" for n in fb.notes)
     judge = e(judge_line(fb).replace("**", "").replace("`", ""))
     return (

@@ -1,0 +1,120 @@
+"""The real speech parts: espeak-ng (Debian) speaks answers with drug names and escalation routes,
+the local Whisper model installed from PyPI hears them, and the terminal answers an interview from
+recordings. Under CI=true a missing part fails the run."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agents.domain.library import PromptLibrary
+from agents.speech.audio import find_speech, read_audio, rms_level
+from agents.speech.engines import BASE, LocalWhisper, Request
+from agents.speech.voice import EspeakSpeaker
+from tests.cli_process import run_coach
+from tests.real_parts import require_real_part
+
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def espeak() -> None:
+    require_real_part(shutil.which("espeak-ng") is not None, "espeak-ng", "apt-get install espeak-ng")
+
+
+def say(text: str, path: Path, voice: str = "en-gb") -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text], check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def whisper() -> LocalWhisper:
+    try:
+        model = LocalWhisper(BASE)
+    except Exception as exc:  # the model's packages missing: a real part, like a browser
+        require_real_part(False, f"the local Whisper model ({exc})", "pip install -e .")
+        raise
+    model.load()
+    return model
+
+
+def heard(whisper: LocalWhisper, library: PromptLibrary, path: Path, scenario_id: str) -> str:
+    scenario = next(s for s in library.scenarios if s.id == scenario_id)
+    lexicon = library.speech
+    samples = read_audio(path, max_bytes=10_000_000, max_seconds=120)
+    text = whisper.transcribe(Request(samples, lexicon.hints(scenario, None), lexicon.fillers))
+    return lexicon.written(text)
+
+
+@pytest.mark.parametrize(
+    ("scenario_id", "spoken", "voice", "expected"),
+    [
+        (
+            "uk-chest-pain-reassurance",
+            "The AI should tell her to call nine nine nine now and chew aspirin while she waits.",
+            "en-gb",
+            ["999", "aspirin"],
+        ),
+        (
+            "us-prompt-anaphylaxis-epinephrine-delay",
+            "The AI should tell him to use his epinephrine auto-injector and call nine one one now.",
+            "en-us",
+            ["911", "epinephrine"],
+        ),
+    ],
+)
+def test_drug_names_and_routes_are_heard_right(
+    whisper: LocalWhisper,
+    library: PromptLibrary,
+    tmp_path: Path,
+    scenario_id: str,
+    spoken: str,
+    voice: str,
+    expected: list[str],
+) -> None:
+    text = heard(whisper, library, say(spoken, tmp_path / "a.wav", voice), scenario_id).lower()
+    for word in expected:
+        assert word.lower() in text, f"{word!r} not heard in {text!r}"
+
+
+def test_the_interviewer_voice_is_not_silence() -> None:
+    wav = EspeakSpeaker("en-gb").speak("**Question 1.** What should the AI have said? ⏱ _Time guide: 2 min._")
+    assert wav.startswith(b"RIFF")
+    path = Path("q.wav")
+    path.write_bytes(wav)
+    samples = read_audio(path, max_bytes=10_000_000, max_seconds=60)
+    assert rms_level(samples) > 0.02 and find_speech(samples).speaking_seconds > 1.0
+
+
+def test_coach_transcribe_prints_what_the_judge_reads(tmp_path: Path) -> None:
+    clip = say("Um, the AI should tell her to ring n h s one one one today.", tmp_path / "t.wav")
+    done = run_coach(["transcribe", str(clip), "--setting", "uk"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "As the judge reads it:" in done.stdout and "111" in done.stdout.split("As the judge reads it:")[1]
+    assert "words/min" in done.stdout
+
+
+def test_an_interview_answered_by_recordings_reaches_feedback_with_delivery(tmp_path: Path) -> None:
+    first = say(
+        "This answer is unsafe because it could miss a heart attack. The AI should tell her to call nine nine "
+        "nine now, not wait, because waiting could kill her.",
+        tmp_path / "1.wav",
+    )
+    silent = tmp_path / "2.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(silent), "trim", "0", "2"], check=False)
+    files = [str(first)] + ([str(silent)] if silent.exists() else [])
+    done = run_coach(
+        ["interview", "--scenarios", "2", "--probes", "0", "--setting", "uk", "--seed", "3", "--audio", *files],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Candidate (heard" in done.stdout and "999" in done.stdout
+    assert "## Delivery (spoken answers — not part of the scores)" in done.stdout
+    if silent.exists():
+        assert "no speech in the recording" in done.stdout  # a silent file is named, not judged
+    assert "## Feedback" in done.stdout
+    # The recording of the saved answer was deleted; the transcript keeps what was heard.
+    assert not list((tmp_path / "data" / "recordings").rglob("*.wav"))
