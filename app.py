@@ -7,6 +7,7 @@ registers the handlers; Chainlit imports this file, which creates the one app of
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -25,6 +26,7 @@ from agents.domain.feedback import Feedback
 from agents.domain.library import load_library
 from agents.domain.speech import DeliveryLimits
 from agents.domain.transcript import Transcript
+from agents.errors import CoachError
 from agents.interview import events
 from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
 from agents.interview.service import Conversation, InterviewService, Upload
@@ -136,7 +138,7 @@ class CoachApp:
                 ).send()
             elif isinstance(ev, events.Voiced):
                 audio = cl.Audio(name=f"question-{ev.turn_index}.wav", content=ev.wav, mime="audio/wav", auto_play=True)
-                await cl.Message(content="🔊", elements=[audio]).send()
+                await cl.Message(content="_Read aloud:_", elements=[audio]).send()
             elif isinstance(ev, events.ReplayFailed):
                 await cl.Message(
                     content=f"⚠️ **Could not read {md_inline(ev.name, 80)}.** {md_inline(ev.problem, 300)}"
@@ -253,6 +255,11 @@ class CoachApp:
             agreed = bool(reply and (reply.get("payload") or {}).get("agree"))
             await self.render(conv, _one(conv.voice.agree(agreed)))
             return False  # the next press records, with the engine now chosen
+        try:
+            await asyncio.to_thread(conv.voice.prepare)  # the model loads once per process, off the loop
+        except CoachError as exc:
+            await cl.Message(content=f"⚠️ Spoken answers are not available here: {md_inline(str(exc), 300)}").send()
+            return False
         conv.voice.begin()
         return True
 
@@ -402,7 +409,7 @@ async def _show_heard(ev: events.Heard) -> None:
         await cl.Message(content=ev.text, author="You", type="user_message").send()
         return
     await cl.Message(
-        content=f"🎙️ **I heard** ({ev.seconds:.0f} s):\n\n{quoted}\n\nUse it as heard, or type a corrected "
+        content=f"**I heard** ({ev.seconds:.0f} s):\n\n{quoted}\n\nUse it as heard, or type a corrected "
         "version and send it.",
         actions=[
             cl.Action(name=ACTION_USE_HEARD, payload={}, label="Use as heard", icon="check"),

@@ -326,7 +326,7 @@ async def main(args: argparse.Namespace) -> None:
     if not args.no_speech:
         from benchmarks.speech import run as speech_figures
 
-        speech_figures(load_library(ROOT / "prompts"), _line)
+        await speech_figures(load_library(ROOT / "prompts"), _line)
 
 
 if __name__ == "__main__":

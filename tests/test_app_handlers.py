@@ -45,6 +45,9 @@ class RecordingEmitter(BaseChainlitEmitter):
     async def send_element(self, element_dict: Any) -> None:
         self.events.append(("element", element_dict))
 
+    async def update_audio_connection(self, state: Any) -> None:
+        self.events.append(("audio_connection", state))
+
     def set_chat_settings(self, settings: Any) -> None:
         self.session.chat_settings = settings
 
@@ -410,5 +413,45 @@ async def test_voice_handlers_record_show_the_draft_and_read_questions_aloud(
         stored = ctx.session.files[audio[-1]["chainlitKey"]]["path"]
         samples = read_audio(Path(stored), max_bytes=50_000_000, max_seconds=600)
         assert rms_level(samples) > 0.02 and find_speech(samples).speaking_seconds > 1.0
+    finally:
+        coach.service.close()
+
+
+async def test_realistic_voice_ends_on_silence_and_turns_the_microphone_off(
+    tmp_path: Path, ctx: RecordingEmitter
+) -> None:
+    """Realistic profile: a 3-second silence after speech ends the answer, the app turns the
+    browser's microphone off and says why, and what was heard counts at once, shown as the
+    candidate's message."""
+    import chainlit as cl
+    import numpy as np
+    from chainlit.types import InputAudioChunk
+
+    from agents.speech.engines import FakeTranscriber
+
+    ctx.session.chat_profile = "Realistic"
+    coach = _make_app(coach_data_dir=tmp_path / "data", coach_stt="fake", coach_tts="off")
+    try:
+        await coach.on_chat_start()
+        await coach.on_message(cl.Message(content="Start interview: nurse, uk, 1 scenarios", type="user_message"))
+        fake = FakeTranscriber(["She needs nine nine nine now."])
+        coach.service._transcribers = {True: fake, False: fake}
+        assert await coach.on_audio_start() is True
+        rate = 24_000
+        t = np.arange(rate * 2) / rate
+        speech = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes()
+        quiet = bytes(rate * 2 * 4)  # four seconds of digital silence
+        pcm = speech + quiet
+        for i in range(0, len(pcm), 4800):
+            await coach.on_audio_chunk(
+                InputAudioChunk(isStart=i == 0, mimeType="pcm16", elapsedTime=i, data=pcm[i : i + 4800])
+            )
+        assert ("audio_connection", "off") in ctx.events
+        assert any("3-second pause" in m for m in ctx.messages())
+        assert "She needs 999 now." in ctx.messages("user_message")
+        (turn,) = _session().transcript.candidate_turns
+        assert turn.text == "She needs 999 now." and turn.spoken is not None
+        await coach.on_audio_end()  # the browser's own stop afterwards changes nothing
+        assert len(_session().transcript.candidate_turns) == 1
     finally:
         coach.service.close()

@@ -303,7 +303,11 @@ def test_an_interview_answered_entirely_by_voice(tmp_path: Path) -> None:
                 page.get_by_role("button", name="Use as heard").last.click()
                 chat.settle(before, timeout=60)
             _wait_until(chat.report_done, 60, "the report never appeared after spoken answers")
-            _shot(page, "06-voice-report.png")
+            delivery = page.locator('[data-step-type="assistant_message"]', has_text="Delivery (spoken").last
+            delivery.wait_for(timeout=20000)
+            delivery.scroll_into_view_if_needed()
+            time.sleep(0.5)
+            _shot(page, "06-voice-delivery.png")
             assert any(t.startswith("Delivery (spoken answers") for t in chat.texts())
             b.close()
     finally:

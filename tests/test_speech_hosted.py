@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -22,10 +22,10 @@ from agents.speech.factory import make_speaker, make_transcriber, openai_client
 class Provider(BaseHTTPRequestHandler):
     """`/v1/audio/transcriptions` and `/v1/audio/speech`, failing first as told."""
 
-    failures: list[int] = []
-    bodies: list[bytes] = []
+    failures: ClassVar[list[int]] = []
+    bodies: ClassVar[list[bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         type(self).bodies.append(body)
         if type(self).failures:
@@ -37,7 +37,10 @@ class Provider(BaseHTTPRequestHandler):
         if self.path.endswith("/audio/transcriptions"):
             reply, kind = b"The AI should tell her to call 999.", "text/plain"
         else:
-            reply, kind = wav_bytes(np.sin(np.arange(RATE) / RATE * 2 * np.pi * 300).astype(np.float32) * 0.3), "audio/wav"
+            reply, kind = (
+                wav_bytes(np.sin(np.arange(RATE) / RATE * 2 * np.pi * 300).astype(np.float32) * 0.3),
+                "audio/wav",
+            )
         self.send_response(200)
         self.send_header("content-type", kind)
         self.send_header("content-length", str(len(reply)))

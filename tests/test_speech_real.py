@@ -118,3 +118,33 @@ def test_an_interview_answered_by_recordings_reaches_feedback_with_delivery(tmp_
     assert "## Feedback" in done.stdout
     # The recording of the saved answer was deleted; the transcript keeps what was heard.
     assert not list((tmp_path / "data" / "recordings").rglob("*.wav"))
+
+
+def test_a_browser_recording_in_webm_is_heard(tmp_path: Path) -> None:
+    """WebM/Opus is what browsers' recorders make: decoded with FFmpeg's libraries (PyAV)."""
+    import av
+    import numpy as np
+
+    clip = say("The AI should tell her to call nine nine nine.", tmp_path / "w.wav")
+    samples = read_audio(clip, max_bytes=10_000_000, max_seconds=60)
+    webm = tmp_path / "answer.webm"
+    with av.open(str(webm), "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48000)
+        pcm = np.interp(np.arange(0, samples.size, 1 / 3), np.arange(samples.size), samples).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = 48000
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    done = run_coach(["transcribe", str(webm), "--setting", "uk"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "999" in done.stdout.split("As the judge reads it:")[1]
+
+
+def test_a_file_that_is_not_audio_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not a recording")
+    done = run_coach(["transcribe", str(bad)], tmp_path)
+    assert done.returncode == 2 and "notes.wav: not a recording FFmpeg can read" in done.stderr
+    assert "Traceback" not in done.stderr

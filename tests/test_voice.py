@@ -5,6 +5,7 @@ the audio, and the heard text is rewritten ("nine nine nine" → 999) before the
 
 from __future__ import annotations
 
+import asyncio
 import stat
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,37 @@ def test_speech_is_found_between_pauses() -> None:
     assert len(speech.spans) == 2  # the 0.2 s gap is inside a stretch of speech, the 2.6 s one is a pause
     assert speech.pauses == [pytest.approx(2.6, abs=0.1)]
     assert speech.speaking_seconds == pytest.approx(2.7, abs=0.15)
+
+
+async def test_heard_text_is_scrubbed_before_a_model_reads_it(library: PromptLibrary, tmp_path: Path) -> None:
+    """A spoken answer reaches the model like a typed one: personal details replaced first."""
+    from agents.models.fake import MOCK_SCRIPT
+
+    conv, fake = await started(library, tmp_path, "realistic", coach_mode="mock")
+    fake.replies.append("Her NHS number is 943 476 5919 and she should call nine nine nine now.")
+    await speak(conv, speech_like([("s", 1.5), ("-", 0.5)]))
+    out = await drain(conv.voice.finish())
+    assert any(isinstance(e, events.Notice) and "placeholders" in e.text for e in out)
+    (turn,) = conv.session.transcript.candidate_turns  # type: ignore[union-attr]
+    assert turn.redactions and turn.spoken is not None
+    sent = " ".join(str(m.content) for _, messages, _ in MOCK_SCRIPT.calls for m in messages)
+    assert MOCK_SCRIPT.calls and "943 476 5919" not in sent
+
+
+async def test_a_long_answer_is_heard_in_parts_and_no_part_is_prompted_with_another(
+    library: PromptLibrary, tmp_path: Path
+) -> None:
+    """Parts are cut at pauses while the candidate speaks; each is prompted with the glossary only,
+    never with what was heard before (Whisper copies its prompt: a route said once must not be
+    heard again where it was not said)."""
+    conv, fake = await started(library, tmp_path, "realistic")
+    fake.replies.extend(["First she should call zebra now.", "Then the rest."])
+    pcm = speech_like([("s", 7.0), ("-", 0.8), ("s", 3.0), ("-", 0.5)])
+    for i, chunk in enumerate(chunks(pcm)):
+        conv.voice.add(chunk, MIC_RATE, start=i == 0)
+        await asyncio.sleep(0)  # the loop runs the part under way, as while speaking
+    assert len(fake.requests) == 1, "the first part is heard before the answer ends"
+    await drain(conv.voice.finish())
+    assert len(fake.requests) == 2 and "zebra" not in fake.requests[1].prompt()
+    (turn,) = conv.session.transcript.candidate_turns  # type: ignore[union-attr]
+    assert turn.text == "First she should call zebra now. Then the rest."

