@@ -43,7 +43,7 @@ from agents.security.files import private_umask, tighten_tree
 from agents.security.markdown import md_inline
 from agents.security.tokens import FileRevocations, TokenPolicy
 from agents.security.web import parse_origins
-from agents.storage.file_store import TranscriptStore
+from agents.storage.factory import make_repository
 
 # Keys in cl.user_session (named once, used everywhere).
 KEY_CONVERSATION = "conversation"
@@ -66,7 +66,7 @@ class CoachApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.library = load_library(settings.coach_prompts_dir)
-        self.store = TranscriptStore(settings.coach_data_dir)
+        self.store = make_repository(settings)
         self.service = InterviewService(settings, self.library, self.store, pooled_judging=True)
         self.users = auth_users(settings)
         self.tokens: TokenPolicy | None = None

@@ -72,7 +72,14 @@ class Settings(BaseSettings):
         default=None, description="Turn on password login: 'alice:password1,bob:password2'."
     )
     coach_database_url: SecretStr | None = Field(
-        default=None, description="Chat history database (SQLAlchemy async URL); default SQLite in the data dir."
+        default=None,
+        description="Database for interviews and chat history (SQLAlchemy URL, e.g. postgresql+asyncpg://…); "
+        "default SQLite in the data dir for history, files for interviews.",
+    )
+    coach_store: Literal["files", "database"] | None = Field(
+        default=None,
+        description="Where interviews are kept: files (JSON in the data dir) or database (COACH_DATABASE_URL, "
+        "else SQLite in the data dir). Default: database when COACH_DATABASE_URL is set, else files.",
     )
 
     coach_allowed_origins: str | None = Field(
@@ -132,6 +139,8 @@ class Settings(BaseSettings):
             raise ValueError("COACH_LOCAL_ONLY is set, so COACH_MODE cannot be 'openai'; use 'offline'.")
         if self.coach_local_only and (self.coach_stt == "hosted" or self.coach_tts == "hosted"):
             raise ValueError("COACH_LOCAL_ONLY is set, so COACH_STT and COACH_TTS cannot be 'hosted'.")
+        if self.coach_store is None:
+            self.coach_store = "database" if self.coach_database_url is not None else "files"
         if self.coach_stt is None:
             # A provider's endpoint hears the audio in openai mode (after the user agrees); local otherwise.
             stt = {Mode.MOCK: "fake", Mode.OPENAI: "hosted"}.get(self.coach_mode, "local")

@@ -10,12 +10,12 @@ from typing import TextIO
 
 from agents.config import Settings
 from agents.domain.transcript import Role
-from agents.storage.file_store import TranscriptStore
+from agents.storage.factory import make_repository
 
 
 async def export_flags(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """One JSON line per flag, with the interview's answers and the versions it was judged under."""
-    repository = TranscriptStore(settings.coach_data_dir)
+    repository = make_repository(settings)
     rows = []
     for transcript in await repository.interviews():
         answers = [t.text for t in transcript.turns if t.role is Role.CANDIDATE]

@@ -21,6 +21,7 @@ from agents.interview import events
 from agents.interview.service import InterviewService, Upload
 from agents.reporting.report import reference_markdown, to_json_line, to_markdown
 from agents.security.files import private_umask
+from agents.storage.factory import make_repository
 from agents.storage.file_store import TranscriptStore
 
 
@@ -89,7 +90,7 @@ async def _show(
 
 async def run_interview(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run an interview on the terminal; answers come from stdin (scriptable)."""
-    store = TranscriptStore(settings.coach_data_dir)
+    store = make_repository(settings)
     service = InterviewService(settings, _library(settings), store)
     conv = service.conversation()
     if args.resume is not None:
@@ -138,7 +139,8 @@ async def run_interview(args: argparse.Namespace, settings: Settings, out: TextI
             await _show(conv.end(), out, args.format, limits)
             break
         await _show(conv.answer(answer), out, args.format, limits)
-    out.write(f"Transcript saved: {store.path_for(session.transcript.id)}\n")
+    where = store.path_for(session.transcript.id) if isinstance(store, TranscriptStore) else "the database"
+    out.write(f"Transcript saved: {where} (interview {session.transcript.id})\n")
     return 0
 
 
@@ -149,7 +151,7 @@ async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, 
             "--judge llm needs a model endpoint: set OPENAI_API_KEY and/or OPENAI_BASE_URL "
             "(or COACH_MODE=mock for a scripted test model)."
         )
-    service = InterviewService(settings, _library(settings), TranscriptStore(settings.coach_data_dir))
+    service = InterviewService(settings, _library(settings), make_repository(settings))
     uploads = [Upload(name, name) for name in args.files]
     failed = 0
     async for ev in service.replay(uploads, mode=args.judge):
@@ -196,6 +198,35 @@ def run_transcribe(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         f"first: {'yes' if delivery.main_point_first else 'no'}\n"
     )
     return 0 if heard.strip() else 1
+
+
+async def run_db(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`coach db upgrade`, `coach export DIR`, `coach import DIR`: the interviews' database."""
+    from agents.storage.factory import database_url
+    from agents.storage.sql_store import SqlTranscriptStore, schema_version, upgrade
+
+    database = SqlTranscriptStore(database_url(settings))
+    try:
+        if args.command == "db":
+            await upgrade(database.engine)
+            out.write(f"The interviews' database is at migration {await schema_version(database.engine)}.\n")
+            return 0
+        folder = TranscriptStore(Path(args.folder))
+        source, target = (database, folder) if args.command == "export" else (folder, database)
+        copied = skipped = 0
+        for transcript in await source.interviews():
+            if await target.restore(transcript):
+                copied += 1
+                result = await source.load_feedback(transcript.id)
+                if result is not None:
+                    await target.save_feedback(transcript.id, result)
+            else:
+                skipped += 1
+        where = f"{args.folder}" if args.command == "export" else "the database"
+        out.write(f"{copied} interview(s) copied to {where}; {skipped} already there, left as they were.\n")
+        return 0
+    finally:
+        await database.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub)
 
+    db = sub.add_parser("db", help="the interviews' database (COACH_DATABASE_URL, else SQLite in the data folder)")
+    db.add_argument("action", choices=["upgrade"], help="apply the schema migrations")
+    e = sub.add_parser("export", help="copy every interview from the database to a folder of JSON files")
+    e.add_argument("folder")
+    i = sub.add_parser("import", help="copy every interview from a folder (a data folder) into the database")
+    i.add_argument("folder")
+
     d = sub.add_parser("doctor", help="check the configured model endpoint")
     d.add_argument("--timeout", type=float, default=20.0)
     return parser
@@ -267,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not 0 <= args.probes <= 3:
                 raise ConfigurationError("--probes must be between 0 and 3")
             return asyncio.run(run_interview(args, settings, out))
+        if args.command in ("db", "export", "import"):
+            return asyncio.run(run_db(args, settings, out))
         if args.command == "transcribe":
             return run_transcribe(args, settings, out)
         if args.command == "replay":

@@ -40,6 +40,15 @@ class TranscriptStore:
         """Persist the transcript if nobody saved it since it was read (see `write`)."""
         self.write(transcript)
 
+    async def restore(self, transcript: Transcript) -> bool:
+        """Write a copy as it is (revision unchanged) unless this id is kept here already."""
+        ensure_private_dir(self.transcripts)
+        with self._locked(transcript.id):
+            if self._saved_revision(transcript.id) is not None:
+                return False
+            save_transcript(transcript, self.transcripts)
+            return True
+
     async def interviews(self, owner: str | None = None) -> list[Transcript]:
         """Past interviews, newest first; only the owner's when an owner is given."""
         return self.list(owner)

@@ -25,6 +25,11 @@ class TranscriptRepository(Protocol):
         revision up; otherwise raise ConflictError and write nothing."""
         ...
 
+    async def restore(self, transcript: Transcript) -> bool:
+        """Write a copy exactly as it is (revision unchanged) if no interview of its id is kept here;
+        False, and nothing written, if one is (moving interviews between stores, losslessly)."""
+        ...
+
     async def interviews(self, owner: str | None = None) -> list[Transcript]:
         """An owner's interviews (every interview when no owner is given), newest first."""
         ...

@@ -1,0 +1,204 @@
+"""Interviews in a database: the SQLAlchemy (async) implementation of `repository.TranscriptRepository`.
+
+SQLite (`sqlite+aiosqlite:///…`) needs nothing installed; PostgreSQL (`postgresql+asyncpg://…`)
+serves several instances at once. The schema is managed by Alembic migrations
+(`agents/storage/migrations/`), applied on first use and by `coach db upgrade`; its version
+table is the coach's own, so it can share a database with Chainlit's thread history.
+
+A save is one conditional UPDATE (`WHERE revision = expected`): of two writers that read the same
+revision, exactly one wins, whichever instance each runs on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from agents.domain.feedback import Feedback
+from agents.domain.transcript import Transcript
+from agents.errors import ConfigurationError, ConflictError, TranscriptError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "coach_alembic_version"
+
+metadata = MetaData()
+interviews = Table(
+    "coach_interviews",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(256), nullable=True, index=True),
+    Column("status", String(32), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+)
+feedback = Table(
+    "coach_feedback",
+    metadata,
+    Column("transcript_id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+
+def async_url(url: str) -> str:
+    """A database URL with an async driver (plain `postgresql://` and `sqlite://` get theirs)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    return url
+
+
+def _upgrade(connection: Any, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (the newest by default); a no-op when up to date."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade, revision)
+
+
+async def schema_version(engine: AsyncEngine) -> str | None:
+    """The migration the database is at (None before the first)."""
+    from sqlalchemy import inspect, text
+
+    async with engine.connect() as conn:
+        has = await conn.run_sync(lambda c: inspect(c).has_table(VERSION_TABLE))
+        if not has:
+            return None
+        found = await conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))  # the table name is a constant
+        return str(found) if found is not None else None
+
+
+class SqlTranscriptStore:
+    """Interviews and their feedback in one database, per owner."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.engine = create_async_engine(async_url(url), pool_pre_ping=True)
+        except Exception as exc:  # a bad URL or a missing driver: say which, never the password
+            raise ConfigurationError(
+                f"COACH_DATABASE_URL cannot be used ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+            ) from None
+        self._ready = False
+
+    async def _ensure(self) -> None:
+        if not self._ready:
+            await upgrade(self.engine)
+            self._ready = True
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.engine.dispose()
+
+    async def get(self, transcript_id: str, owner: str | None = None) -> Transcript:
+        """One interview; with an owner given, another user's interview is refused."""
+        await self._ensure()
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(interviews.c.body).where(interviews.c.id == transcript_id))).first()
+        if row is None:
+            raise TranscriptError(transcript_id, "no such interview")
+        transcript = Transcript.model_validate_json(row.body)
+        if owner is not None and transcript.owner not in (None, owner):
+            raise TranscriptError(transcript_id, "no such interview for this user")
+        return transcript
+
+    async def save(self, transcript: Transcript) -> None:
+        """Write the interview if its saved revision is still `transcript.revision` (one conditional
+        UPDATE, or the first INSERT), then count the revision up; else ConflictError, nothing written."""
+        await self._ensure()
+        expected = transcript.revision
+        transcript.revision = expected + 1
+        values = {
+            "owner": transcript.owner,
+            "status": transcript.status.value,
+            "revision": transcript.revision,
+            "created_at": transcript.created_at,
+            "updated_at": transcript.updated_at,
+            "body": transcript.model_dump_json(),
+        }
+        try:
+            async with self.engine.begin() as conn:
+                done = await conn.execute(
+                    update(interviews)
+                    .where(interviews.c.id == transcript.id, interviews.c.revision == expected)
+                    .values(**values)
+                )
+                if done.rowcount == 0:
+                    found = await conn.scalar(select(interviews.c.revision).where(interviews.c.id == transcript.id))
+                    if found is not None:
+                        raise ConflictError(transcript.id, expected, int(found))
+                    await conn.execute(insert(interviews).values(id=transcript.id, **values))
+        except IntegrityError:
+            transcript.revision = expected
+            raise ConflictError(transcript.id, expected, expected + 1) from None  # another writer inserted first
+        except BaseException:
+            transcript.revision = expected
+            raise
+
+    async def restore(self, transcript: Transcript) -> bool:
+        """Write a copy as it is (revision unchanged) unless this id is kept here already."""
+        await self._ensure()
+        values = {
+            "id": transcript.id,
+            "owner": transcript.owner,
+            "status": transcript.status.value,
+            "revision": transcript.revision,
+            "created_at": transcript.created_at,
+            "updated_at": transcript.updated_at,
+            "body": transcript.model_dump_json(),
+        }
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(interviews).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    async def interviews(self, owner: str | None = None) -> list[Transcript]:
+        """An owner's interviews (every interview when no owner is given), newest first."""
+        await self._ensure()
+        query = select(interviews.c.body).order_by(interviews.c.updated_at.desc())
+        if owner is not None:
+            query = query.where(interviews.c.owner == owner)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Transcript.model_validate_json(r.body) for r in rows]
+
+    async def save_feedback(self, transcript_id: str, result: Feedback) -> None:
+        """Keep the feedback of an interview (replacing any earlier one)."""
+        await self._ensure()
+        body = result.model_dump_json()
+        async with self.engine.begin() as conn:
+            done = await conn.execute(
+                update(feedback).where(feedback.c.transcript_id == transcript_id).values(body=body)
+            )
+            if done.rowcount == 0:
+                await conn.execute(insert(feedback).values(transcript_id=transcript_id, created_at=_now(), body=body))
+
+    async def load_feedback(self, transcript_id: str) -> Feedback | None:
+        """The saved feedback of an interview, if any."""
+        await self._ensure()
+        async with self.engine.connect() as conn:
+            body = await conn.scalar(select(feedback.c.body).where(feedback.c.transcript_id == transcript_id))
+        return Feedback.model_validate_json(body) if body is not None else None
+
+
+def _now() -> datetime:
+    from agents.domain.transcript import utc_now
+
+    return utc_now()
