@@ -79,6 +79,7 @@ SOURCE_DOMAINS = (
     "nih.gov",
     "medlineplus.gov",
     "heart.org",
+    "stroke.org",  # the American Stroke Association, a division of the American Heart Association
     "uspreventiveservicestaskforce.org",
 )
 
