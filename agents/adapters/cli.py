@@ -90,9 +90,12 @@ async def _show(
 
 async def run_interview(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run an interview on the terminal; answers come from stdin (scriptable)."""
+    from agents.adapters.terminal_login import current_owner
+
+    owner = current_owner(settings)  # with login on, only this user's interviews
     store = make_repository(settings)
     service = InterviewService(settings, _library(settings), store)
-    conv = service.conversation()
+    conv = service.conversation(owner)
     if args.resume is not None:
         resumed = conv.resume_latest(args.resume)
         opening = resumed
@@ -229,6 +232,15 @@ async def run_db(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
         await database.close()
 
 
+def _read_password() -> str:
+    """The password: asked for without echo at a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(prog="coach", description="Mock-interview coach for clinical AI training roles.")
@@ -279,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub)
 
+    lg = sub.add_parser("login", help="sign the terminal in as a user (when COACH_AUTH_USERS turns login on)")
+    lg.add_argument("--user", required=True)
+    sub.add_parser("logout", help="end the terminal's login (and that user's browser logins, as a browser logout does)")
+
     db = sub.add_parser("db", help="the interviews' database (COACH_DATABASE_URL, else SQLite in the data folder)")
     db.add_argument("action", choices=["upgrade"], help="apply the schema migrations")
     e = sub.add_parser("export", help="copy every interview from the database to a folder of JSON files")
@@ -305,6 +321,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not 0 <= args.probes <= 3:
                 raise ConfigurationError("--probes must be between 0 and 3")
             return asyncio.run(run_interview(args, settings, out))
+        if args.command == "login":
+            from agents.adapters.terminal_login import login
+
+            login(settings, args.user, _read_password())
+            out.write(f"Signed in as {args.user}.\n")
+            return 0
+        if args.command == "logout":
+            from agents.adapters.terminal_login import logout
+
+            who = logout(settings)
+            out.write(f"Signed out {who}.\n" if who else "Nobody was signed in.\n")
+            return 0
         if args.command in ("db", "export", "import"):
             return asyncio.run(run_db(args, settings, out))
         if args.command == "transcribe":

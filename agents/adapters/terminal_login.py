@@ -1,0 +1,81 @@
+"""Signing in from the terminal, with the same users, secret and revocations as the browser.
+
+With login on (COACH_AUTH_USERS), `coach login` checks a password and keeps a login in the data
+folder (0600); `coach interview`, `--resume` and `--drill` then act as that user and see only their
+interviews. The login ends exactly when a browser login would: at `coach logout` (or a browser
+logout of that user), when the user is removed, when the password changes. With login off, every
+interview belongs to one local owner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from agents.adapters.web.auth import auth_users, ensure_auth_secret
+from agents.config import Settings
+from agents.errors import ConfigurationError
+from agents.security.files import atomic_write
+from agents.security.tokens import FileRevocations, TokenPolicy, TokenRejected
+
+
+def _policy(settings: Settings) -> TokenPolicy:
+    ensure_auth_secret(settings.coach_data_dir)
+    return TokenPolicy(
+        users=lambda: auth_users(settings),
+        secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
+        revocations=FileRevocations(settings.coach_data_dir / "revocations.json"),
+    )
+
+
+def _path(settings: Settings) -> Path:
+    return settings.coach_data_dir / "terminal-login.json"
+
+
+def login(settings: Settings, user: str, password: str) -> None:
+    """Check the password and keep this terminal's login. Raises ConfigurationError when login is
+    off or the name or password is wrong (without saying which)."""
+    users = auth_users(settings)
+    if not users:
+        raise ConfigurationError("login is off (COACH_AUTH_USERS is not set): every interview is yours already")
+    expected = users.get(user)
+    if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):
+        raise ConfigurationError("that user name and password do not match")
+    claims = _policy(settings).claims(user, password)
+    atomic_write(_path(settings), json.dumps({"user": user, "claims": claims}).encode("utf-8"))
+
+
+def current_owner(settings: Settings) -> str | None:
+    """Who the terminal acts as: None with login off; with login on, the signed-in user, or
+    ConfigurationError saying how to sign in (again)."""
+    if not auth_users(settings):
+        return None
+    try:
+        saved = json.loads(_path(settings).read_text(encoding="utf-8"))
+        user, claims = str(saved["user"]), dict(saved["claims"])
+    except FileNotFoundError:
+        raise ConfigurationError("login is on: sign in first with `coach login --user NAME`") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigurationError("the terminal's login could not be read: sign in again with `coach login`") from None
+    try:
+        _policy(settings).check(user, claims)
+    except TokenRejected as exc:
+        raise ConfigurationError(f"your terminal login has ended ({exc}): sign in again with `coach login`") from None
+    return user
+
+
+def logout(settings: Settings) -> str | None:
+    """End every login of the signed-in user (the browser's too, as a browser logout does) and
+    forget this terminal's; the user's name, or None if nobody was signed in."""
+    path = _path(settings)
+    try:
+        user = str(json.loads(path.read_text(encoding="utf-8"))["user"])
+    except (OSError, ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+    if auth_users(settings):
+        _policy(settings).logout(user)
+    path.unlink(missing_ok=True)
+    return user
