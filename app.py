@@ -132,8 +132,8 @@ class CoachApp:
                 await _show_heard(ev)
             elif isinstance(ev, events.HeardFailed):
                 await cl.Message(
-                    content=f"⚠️ **Your spoken answer could not be transcribed** — {ev.problem}. The recording is "
-                    "kept: try again, or type your answer; nothing earlier is lost.",
+                    content=f"⚠️ **Your spoken answer could not be transcribed** — {md_inline(ev.problem, 200)}. "
+                    "The recording is kept: try again, or type your answer; nothing earlier is lost.",
                     actions=[cl.Action(name=ACTION_RETRY_HEARD, payload={}, label="Try again", icon="rotate-ccw")],
                 ).send()
             elif isinstance(ev, events.Voiced):

@@ -175,7 +175,7 @@ async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, 
 def run_transcribe(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Print what the speech model hears in one recording, as the judge would read it, and how it
     was delivered."""
-    from agents.speech.audio import find_speech, read_audio
+    from agents.speech.audio import FILE_BYTES_PER_SECOND, find_speech, read_audio
     from agents.speech.engines import Request
     from agents.speech.factory import make_transcriber
 
@@ -186,7 +186,7 @@ def run_transcribe(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         if scenario is None:
             raise ConfigurationError(f"--scenario {args.scenario!r}: no such scenario in {settings.coach_prompts_dir}")
     limit = settings.coach_max_recording_seconds
-    samples = read_audio(Path(args.file), max_bytes=int(limit * 64_000), max_seconds=limit)
+    samples = read_audio(Path(args.file), max_bytes=int(limit * FILE_BYTES_PER_SECOND), max_seconds=limit)
     lexicon = library.speech
     hints = lexicon.hints(scenario, args.setting)
     # The audio goes to a provider only when asked for here (the browser asks before the first recording).

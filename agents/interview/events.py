@@ -105,7 +105,7 @@ class Heard:
 class HeardFailed:
     """A spoken answer could not be transcribed; its recording is kept and can be tried again."""
 
-    problem: str
+    problem: str  # plain text: each front end escapes it for how it shows text
     kept: bool
 
 

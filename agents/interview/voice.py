@@ -17,12 +17,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from agents.domain.scenarios import Scenario
 from agents.domain.speech import SpokenAnswer
 from agents.errors import CoachError, SpeechError
 from agents.interview.events import Heard, HeardFailed, MessageDone, Notice, ServiceEvent, Voiced
 from agents.security.markdown import md_inline
-from agents.speech.audio import AudioError, Speech, find_speech, read_audio, wav_bytes
-from agents.speech.engines import Request
+from agents.speech.audio import FILE_BYTES_PER_SECOND, AudioError, Samples, Speech, find_speech, read_audio, wav_bytes
+from agents.speech.engines import Request, Transcriber
 from agents.speech.live import LiveAnswer
 from agents.storage.recordings import Recording
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from agents.interview.service import Conversation
 
 Ending = Literal["stopped", "silence", "limit"]
-BYTES_PER_SECOND_LIMIT = 64_000  # a file answer: generous for WAV at 16 kHz, far over compressed audio
 
 
 class VoiceChannel:
@@ -88,24 +88,32 @@ class VoiceChannel:
             return "Your last spoken answer is waiting: use it as heard, or type a corrected version, first."
         return None
 
+    def _transcriber(self) -> Transcriber:
+        # The provider hears audio only once the user agreed (and not after they declined here).
+        return self.service.transcriber(hosted_allowed=not self.local_only and not self.needs_agreement)
+
+    def _scenario(self) -> tuple[Scenario | None, str | None]:
+        session = self.conversation.session
+        if session is None:
+            return None, None
+        return session.current_scenario, session.transcript.config.setting
+
+    def _hints(self) -> list[str]:
+        return self.service.library.speech.hints(*self._scenario())
+
     def prepare(self) -> None:
         """Build the speech engine and load its model (a second or two the first time in a process;
         blocking: run it off the event loop before `begin`)."""
-        transcriber = self.service.transcriber(hosted_allowed=not self.local_only and not self.needs_agreement)
-        load = getattr(transcriber, "load", None)
+        load = getattr(self._transcriber(), "load", None)
         if callable(load):
             load()
 
     def begin(self) -> None:
         """The microphone is on: a new answer, heard in parts as it is spoken."""
-        session = self.conversation.session
-        scenario = session.current_scenario if session is not None else None
-        setting = session.transcript.config.setting if session is not None else None
-        lexicon = self.service.library.speech
         self.live = LiveAnswer(
-            self.service.transcriber(hosted_allowed=not self.local_only and not self.needs_agreement),
-            hints=lexicon.hints(scenario, setting),
-            fillers=lexicon.fillers,
+            self._transcriber(),
+            hints=self._hints(),
+            fillers=self.service.library.speech.fillers,
             max_seconds=self.settings.coach_max_recording_seconds,
         )
 
@@ -158,7 +166,7 @@ class VoiceChannel:
             heard = await live.finish()
         except (SpeechError, CoachError) as exc:
             self.failed = recording
-            yield HeardFailed(f"{md_inline(str(exc), 200)}", kept=True)
+            yield HeardFailed(str(exc), kept=True)
             return
         async for ev in self._heard(recording, heard.text, heard.engine, speech):
             yield ev
@@ -169,21 +177,14 @@ class VoiceChannel:
         if recording is None:
             yield Notice("There is no recording waiting to be transcribed.")
             return
-        session = self.conversation.session
-        lexicon = self.service.library.speech
         try:
             limit = self.settings.coach_max_recording_seconds + 5
             samples = read_audio(recording.path, max_bytes=1 << 30, max_seconds=limit)
-            transcriber = self.service.transcriber(hosted_allowed=not self.local_only and not self.needs_agreement)
-            scenario = session.current_scenario if session is not None else None
-            setting = session.transcript.config.setting if session is not None else None
-            request = Request(samples, lexicon.hints(scenario, setting), lexicon.fillers)
-            text = await asyncio.to_thread(transcriber.transcribe, request)
-        except (SpeechError, AudioError) as exc:
+        except AudioError as exc:
             self.failed = recording
-            yield HeardFailed(md_inline(str(exc), 200), kept=True)
+            yield HeardFailed(str(exc), kept=True)
             return
-        async for ev in self._heard(recording, text, transcriber.name, find_speech(samples)):
+        async for ev in self._hear_whole(recording, samples, find_speech(samples)):
             yield ev
 
     async def answer_file(self, path: Path) -> AsyncIterator[ServiceEvent]:
@@ -194,7 +195,7 @@ class VoiceChannel:
         try:
             samples = read_audio(
                 path,
-                max_bytes=int(self.settings.coach_max_recording_seconds * BYTES_PER_SECOND_LIMIT),
+                max_bytes=int(self.settings.coach_max_recording_seconds * FILE_BYTES_PER_SECOND),
                 max_seconds=self.settings.coach_max_recording_seconds,
             )
         except AudioError as exc:
@@ -207,20 +208,22 @@ class VoiceChannel:
         transcript_id = self.conversation.transcript_id
         assert transcript_id is not None
         recording = self.service.recordings.save(transcript_id, wav_bytes(samples))
-        session = self.conversation.session
-        lexicon = self.service.library.speech
-        scenario = session.current_scenario if session is not None else None
-        setting = session.transcript.config.setting if session is not None else None
-        transcriber = self.service.transcriber(hosted_allowed=not self.local_only and not self.needs_agreement)
+        async for ev in self._hear_whole(recording, samples, speech, draft=False):
+            yield ev
+
+    async def _hear_whole(
+        self, recording: Recording, samples: Samples, speech: Speech, *, draft: bool | None = None
+    ) -> AsyncIterator[ServiceEvent]:
+        """Transcribe a kept recording in one go (a file, or a retry); a failure keeps it."""
+        transcriber = self._transcriber()
+        request = Request(samples, self._hints(), self.service.library.speech.fillers)
         try:
-            text = await asyncio.to_thread(
-                transcriber.transcribe, Request(samples, lexicon.hints(scenario, setting), lexicon.fillers)
-            )
+            text = await asyncio.to_thread(transcriber.transcribe, request)
         except SpeechError as exc:
             self.failed = recording
             yield HeardFailed(str(exc), kept=True)
             return
-        async for ev in self._heard(recording, text, transcriber.name, speech, draft=False):
+        async for ev in self._heard(recording, text, transcriber.name, speech, draft=draft):
             yield ev
 
     async def _heard(
@@ -232,8 +235,7 @@ class VoiceChannel:
             return
         self.service.recordings.note_heard(recording, text)
         lexicon = self.service.library.speech
-        session = self.conversation.session
-        scenario = session.current_scenario if session is not None else None
+        scenario, _ = self._scenario()
         spoken = SpokenAnswer(
             heard=text,
             engine=engine,

@@ -21,6 +21,7 @@ from agents.errors import DataError
 
 RATE = 16_000  # what Whisper models and the delivery figures work in
 FRAME = 0.03  # seconds per energy frame
+FILE_BYTES_PER_SECOND = 64_000  # a recording file's size bound per second allowed: WAV at 16 kHz, well over compressed
 Samples = npt.NDArray[np.float32]
 
 

@@ -11,7 +11,6 @@ revision, exactly one wins, whichever instance each runs on.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from agents.domain.feedback import Feedback
-from agents.domain.transcript import Transcript
+from agents.domain.transcript import Transcript, utc_now
 from agents.errors import ConfigurationError, ConflictError, TranscriptError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -123,14 +122,7 @@ class SqlTranscriptStore:
         await self._ensure()
         expected = transcript.revision
         transcript.revision = expected + 1
-        values = {
-            "owner": transcript.owner,
-            "status": transcript.status.value,
-            "revision": transcript.revision,
-            "created_at": transcript.created_at,
-            "updated_at": transcript.updated_at,
-            "body": transcript.model_dump_json(),
-        }
+        values = _row(transcript)
         try:
             async with self.engine.begin() as conn:
                 done = await conn.execute(
@@ -142,7 +134,7 @@ class SqlTranscriptStore:
                     found = await conn.scalar(select(interviews.c.revision).where(interviews.c.id == transcript.id))
                     if found is not None:
                         raise ConflictError(transcript.id, expected, int(found))
-                    await conn.execute(insert(interviews).values(id=transcript.id, **values))
+                    await conn.execute(insert(interviews).values(**values))
         except IntegrityError:
             transcript.revision = expected
             raise ConflictError(transcript.id, expected, expected + 1) from None  # another writer inserted first
@@ -153,18 +145,9 @@ class SqlTranscriptStore:
     async def restore(self, transcript: Transcript) -> bool:
         """Write a copy as it is (revision unchanged) unless this id is kept here already."""
         await self._ensure()
-        values = {
-            "id": transcript.id,
-            "owner": transcript.owner,
-            "status": transcript.status.value,
-            "revision": transcript.revision,
-            "created_at": transcript.created_at,
-            "updated_at": transcript.updated_at,
-            "body": transcript.model_dump_json(),
-        }
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(insert(interviews).values(**values))
+                await conn.execute(insert(interviews).values(**_row(transcript)))
         except IntegrityError:
             return False
         return True
@@ -188,7 +171,9 @@ class SqlTranscriptStore:
                 update(feedback).where(feedback.c.transcript_id == transcript_id).values(body=body)
             )
             if done.rowcount == 0:
-                await conn.execute(insert(feedback).values(transcript_id=transcript_id, created_at=_now(), body=body))
+                await conn.execute(
+                    insert(feedback).values(transcript_id=transcript_id, created_at=utc_now(), body=body)
+                )
 
     async def load_feedback(self, transcript_id: str) -> Feedback | None:
         """The saved feedback of an interview, if any."""
@@ -198,7 +183,14 @@ class SqlTranscriptStore:
         return Feedback.model_validate_json(body) if body is not None else None
 
 
-def _now() -> datetime:
-    from agents.domain.transcript import utc_now
-
-    return utc_now()
+def _row(transcript: Transcript) -> dict[str, Any]:
+    """The interview's row, revision as the transcript carries it."""
+    return {
+        "id": transcript.id,
+        "owner": transcript.owner,
+        "status": transcript.status.value,
+        "revision": transcript.revision,
+        "created_at": transcript.created_at,
+        "updated_at": transcript.updated_at,
+        "body": transcript.model_dump_json(),
+    }
