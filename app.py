@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 import threading
 from collections.abc import AsyncIterator
@@ -19,8 +18,9 @@ import chainlit as cl
 from chainlit.input_widget import Select, Slider, Switch
 from chainlit.types import ThreadDict
 
-from agents.adapters.web.auth import auth_users, ensure_auth_secret, make_data_layer
+from agents.adapters.web.auth import auth_users, make_data_layer, token_policy
 from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
+from agents.adapters.web.instance import install_instance
 from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import load_library
@@ -41,9 +41,9 @@ from agents.reporting.report import (
 )
 from agents.security.files import private_umask, tighten_tree
 from agents.security.markdown import md_inline
-from agents.security.tokens import FileRevocations, TokenPolicy
+from agents.security.tokens import TokenPolicy
 from agents.security.web import parse_origins
-from agents.storage.factory import make_repository
+from agents.storage.factory import make_repository, prepare_store
 
 # Keys in cl.user_session (named once, used everywhere).
 KEY_CONVERSATION = "conversation"
@@ -66,17 +66,13 @@ class CoachApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.library = load_library(settings.coach_prompts_dir)
+        prepare_store(settings)
         self.store = make_repository(settings)
         self.service = InterviewService(settings, self.library, self.store, pooled_judging=True)
         self.users = auth_users(settings)
         self.tokens: TokenPolicy | None = None
         if self.users:
-            ensure_auth_secret(settings.coach_data_dir)
-            self.tokens = TokenPolicy(
-                users=lambda: self.users,
-                secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
-                revocations=FileRevocations(settings.coach_data_dir / "revocations.json"),
-            )
+            self.tokens = token_policy(settings)
 
     # ----- the connection -------------------------------------------------------------------
 
@@ -321,6 +317,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     app = CoachApp(settings)
     install_session_guards()
     install_request_guard(parse_origins(settings.coach_allowed_origins))
+    install_instance(settings.coach_instance, app.store.ping)
     if settings.mode is Mode.OPENAI:
         # Answers are scrubbed of personal data before they reach the provider: load the name finder
         # now, beside the server starting, rather than on the first answer.

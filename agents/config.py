@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         "else SQLite in the data dir). Default: database when COACH_DATABASE_URL is set, else files.",
     )
 
+    coach_instance: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",
+        description="This instance's name behind a load balancer (e.g. 'a'): set as the `coach_instance` cookie "
+        "the balancer routes by (see `coach deploy nginx`), and reported by /health.",
+    )
     coach_allowed_origins: str | None = Field(
         default=None,
         description="Origins allowed to open the app's socket, e.g. 'https://coach.example.org' behind a proxy; "

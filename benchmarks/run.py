@@ -328,16 +328,28 @@ async def main(args: argparse.Namespace) -> None:
 
         await speech_figures(load_library(ROOT / "prompts"), _line)
 
+    if not args.no_load:
+        from benchmarks.load import run as load_figures
+
+        await load_figures(_line, quick=args.quick_load)
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=1.0, help="stub seconds per call")
     parser.add_argument("--turns", type=int, default=15, help="turns measured for figure 1")
     parser.add_argument("--no-speech", action="store_true", help="leave out the speech figures (section 6)")
+    parser.add_argument("--no-load", action="store_true", help="leave out the many-candidates figures (section 7)")
+    parser.add_argument("--quick-load", action="store_true", help="section 7 with few candidates, for a fast look")
+    parser.add_argument("--load-only", action="store_true", help="only section 7")
     parser.add_argument("--n", type=int, default=48, help="transcripts for figure 3")
     parser.add_argument("--offline-only", action="store_true", help="print figure 4's numbers as JSON and stop")
     arguments = parser.parse_args()
     if arguments.offline_only:
         print(__import__("json").dumps(offline_speed()))
+    elif arguments.load_only:
+        from benchmarks.load import run as load_only
+
+        asyncio.run(load_only(_line, quick=arguments.quick_load))
     else:
         asyncio.run(main(arguments))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_process import App
+from benchmarks.servers import App
 from tests.real_parts import require_real_part
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -136,11 +137,20 @@ def test_extract_json_from_prose_and_fences() -> None:
         extract_json("no json")
 
 
+def _criteria_reply(messages: list[object], met: set[str]) -> str:
+    """A judge reply for the criteria the request asks for, these ones met."""
+    import re
+
+    text = str(getattr(messages[-1], "content", ""))
+    m = re.search(r"only these criteria: ([A-Z0-9, ]+)", text)
+    wanted = [c.strip() for c in m.group(1).split(",") if c.strip()] if m else list(CRITERION_IDS)
+    return json.dumps({"criteria": [{"id": c, "evidence": [], "reasoning": "r", "met": c in met} for c in wanted]})
+
+
 async def test_incremental_judging_starts_in_the_background_and_merges(
     library: PromptLibrary, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript, tmp_path: object
 ) -> None:
     import asyncio
-    import re
     from pathlib import Path
 
     from agents.domain.transcript import InterviewConfig
@@ -150,14 +160,7 @@ async def test_incremental_judging_starts_in_the_background_and_merges(
 
     monkeypatch.setenv("COACH_MODE", "mock")
 
-    def judge_reply(messages: list[object]) -> str:
-        text = str(getattr(messages[-1], "content", ""))
-        m = re.search(r"only these criteria: ([A-Z0-9, ]+)", text)
-        wanted = [c.strip() for c in m.group(1).split(",") if c.strip()] if m else list(CRITERION_IDS)
-        met = {"B4", "C4", "U4"}
-        return json.dumps({"criteria": [{"id": c, "evidence": [], "reasoning": "r", "met": c in met} for c in wanted]})
-
-    mock_script.handle("judge", lambda msgs: judge_reply(msgs))
+    mock_script.handle("judge", lambda msgs: _criteria_reply(msgs, {"B4", "C4", "U4"}))
     session = await InterviewSession.new(
         InterviewConfig(scenario_count=2, max_probes=0, seed=4),
         settings=load_settings(),
@@ -291,3 +294,54 @@ async def test_a_model_probe_never_carries_an_image_or_html(
     probe = next(ev.turn.text for ev in done if ev.turn.kind is TurnKind.PROBE)
     assert "Who exactly is harmed?" in probe
     assert "![" not in probe and "<img" not in probe and "http://127.0.0.1:9" not in probe
+
+
+@pytest.mark.parametrize("kind", ["files", "sqlite"])
+async def test_a_part_judged_before_an_instance_died_is_not_judged_again(
+    library: PromptLibrary, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript, tmp_path: object, kind: str
+) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from agents.domain.transcript import InterviewConfig
+    from agents.interview.session import InterviewSession
+    from agents.storage.file_store import TranscriptStore
+    from agents.storage.sql_store import SqlTranscriptStore
+
+    monkeypatch.setenv("COACH_MODE", "mock")
+
+    mock_script.handle("judge", lambda msgs: _criteria_reply(msgs, {"B4"}))
+    root = Path(str(tmp_path))
+    url = f"sqlite+aiosqlite:///{root / 'i.db'}"
+    store: Any = TranscriptStore(root) if kind == "files" else SqlTranscriptStore(url)
+    settings = load_settings()
+    first = await InterviewSession.new(
+        InterviewConfig(scenario_count=2, max_probes=0, seed=4), settings=settings, library=library, store=store
+    )
+    async for _ in first.start():
+        pass
+    async for _ in first.respond("The AI should tell them to call 999 now."):
+        pass
+    await asyncio.gather(*first.judge.tasks.values())  # type: ignore[attr-defined]
+    assert len(mock_script.calls_for("judge")) == 1, "scenario 1 was judged in the background"
+    # The instance dies; another resumes the saved interview with a judge of its own.
+    saved = await store.get(first.transcript.id)
+    second = InterviewSession.resume(saved, settings=settings, library=library, store=store)
+    assert second.judge is not first.judge
+    async for _ in second.respond("Call 999 now."):
+        pass
+    feedback = await second.evaluate()
+    assert feedback.judge_kind is JudgeKind.MODEL
+    assert feedback.scores["scope"] >= 1  # B4 met, from either part
+    # Scenario 2 and the cross-answer call only: scenario 1's kept verdicts were reused.
+    assert len(mock_script.calls_for("judge")) == 3
+    # A part whose text changed is judged again (the key names exactly what was judged).
+    from agents.judging.incremental import part_key, segment
+
+    part = segment(saved, saved.scenario_ids[0])
+    changed = part.model_copy(deep=True)
+    changed.turns[-1].text += " And more."
+    crit = ["B1"]
+    assert part_key(part, crit, library.versions(), "m") != part_key(changed, crit, library.versions(), "m")
+    if kind == "sqlite":
+        await store.close()

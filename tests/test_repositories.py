@@ -6,11 +6,6 @@ feedback is kept and replaced, copies between stores are lossless, migrations ap
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -23,53 +18,18 @@ import pytest_asyncio
 from agents.domain.transcript import Role, Transcript, TurnKind
 from agents.errors import ConflictError, TranscriptError
 from agents.storage.file_store import TranscriptStore
-from agents.storage.sql_store import SqlTranscriptStore, schema_version, upgrade
+from agents.storage.sql_store import SqlTranscriptStore, schema_version, upgrade, upgrade_now
+from benchmarks.servers import postgres_available, postgres_server
 from tests.cli_process import run_coach
 from tests.real_parts import require_real_part
-
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
     """A PostgreSQL server of the test's own (Debian's package), on a free loopback port."""
-    require_real_part(
-        PG_BIN is not None and (PG_BIN / "initdb").exists(), "PostgreSQL's server", "apt-get install postgresql"
-    )
-    assert PG_BIN is not None
-    # The server refuses to run as root: as root, run it as the package's own user, in a folder of
-    # its own outside pytest's private (0700) temporary tree.
-    as_user: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    base = Path(tempfile.mkdtemp(prefix="coach-pg-"))
-    if as_user:
-        shutil.chown(base, "postgres")
-    data = base / "data"
-    port = _free_port()
-    subprocess.run(
-        [*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-U", "coach", "--auth=trust"],
-        check=True,
-        capture_output=True,
-    )
-    log = data.parent / "pg.log"
-    subprocess.run(
-        [
-            *as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "start",
-            "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data.parent}",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    try:
-        yield f"postgresql+asyncpg://coach@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], check=False)
-        shutil.rmtree(base, ignore_errors=True)
+    require_real_part(postgres_available(), "PostgreSQL's server", "apt-get install postgresql")
+    with postgres_server() as url:
+        yield url
 
 
 @pytest_asyncio.fixture(params=["files", "sqlite", "postgresql"])
@@ -170,7 +130,15 @@ async def test_migrations_apply_once(tmp_path: Path) -> None:
     assert await schema_version(database.engine) is None
     await upgrade(database.engine)
     await upgrade(database.engine)  # already there: nothing to do
-    assert await schema_version(database.engine) == "0001"
+    assert await schema_version(database.engine) == "0003"
+    upgrade_now(f"sqlite:///{tmp_path / 'm.db'}")  # at start, from synchronous code: also nothing to do
+    from sqlalchemy import inspect
+
+    async with database.engine.connect() as conn:
+        tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+    # Chainlit's history beside the interviews, and what every instance must share.
+    assert {"threads", "steps", "elements", "users", "feedbacks"} <= tables
+    assert {"coach_interviews", "coach_feedback", "coach_revocations", "coach_partial_judgements"} <= tables
     await database.close()
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.app_process import ROOT, App
+from benchmarks.servers import ROOT, App, http_request
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +34,7 @@ def app(tmp_path: Path) -> Iterator[App]:
 def _request(
     app: App, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None
 ) -> tuple[int, bytes, http.client.HTTPMessage]:
-    conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=20)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.read(), resp.headers
-    finally:
-        conn.close()
+    return http_request(app.url, method, path, headers, body)
 
 
 async def _socket(app: App, auth: dict[str, Any], headers: dict[str, str] | None = None) -> socketio.AsyncClient:

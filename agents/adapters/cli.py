@@ -302,6 +302,18 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="copy every interview from a folder (a data folder) into the database")
     i.add_argument("folder")
 
+    dp = sub.add_parser("deploy", help="configuration for several instances behind a load balancer")
+    dp.add_argument("target", choices=["nginx"])
+    dp.add_argument(
+        "--instance",
+        action="append",
+        default=[],
+        metavar="NAME=HOST:PORT",
+        help="an instance: its COACH_INSTANCE name and address (repeat for each)",
+    )
+    dp.add_argument("--listen", default="80", help="nginx's listen address (default 80)")
+    dp.add_argument("--standalone", metavar="PREFIX", help="write a whole nginx.conf with every file under PREFIX")
+
     d = sub.add_parser("doctor", help="check the configured model endpoint")
     d.add_argument("--timeout", type=float, default=20.0)
     return parser
@@ -335,6 +347,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in ("db", "export", "import"):
             return asyncio.run(run_db(args, settings, out))
+        if args.command == "deploy":
+            from agents.adapters.deploy import nginx_config, parse_instances, standalone_config
+
+            text = nginx_config(parse_instances(args.instance), args.listen)
+            out.write(standalone_config(text, Path(args.standalone).resolve()) if args.standalone else text)
+            return 0
         if args.command == "transcribe":
             return run_transcribe(args, settings, out)
         if args.command == "replay":

@@ -10,24 +10,14 @@ interview belongs to one local owner.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
 
-from agents.adapters.web.auth import auth_users, ensure_auth_secret
+from agents.adapters.web.auth import auth_users, token_policy
 from agents.config import Settings
 from agents.errors import ConfigurationError
 from agents.security.files import atomic_write
-from agents.security.tokens import FileRevocations, TokenPolicy, TokenRejected
-
-
-def _policy(settings: Settings) -> TokenPolicy:
-    ensure_auth_secret(settings.coach_data_dir)
-    return TokenPolicy(
-        users=lambda: auth_users(settings),
-        secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
-        revocations=FileRevocations(settings.coach_data_dir / "revocations.json"),
-    )
+from agents.security.tokens import TokenRejected
 
 
 def _path(settings: Settings) -> Path:
@@ -43,7 +33,7 @@ def login(settings: Settings, user: str, password: str) -> None:
     expected = users.get(user)
     if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):
         raise ConfigurationError("that user name and password do not match")
-    claims = _policy(settings).claims(user, password)
+    claims = token_policy(settings).claims(user, password)
     atomic_write(_path(settings), json.dumps({"user": user, "claims": claims}).encode("utf-8"))
 
 
@@ -60,7 +50,7 @@ def current_owner(settings: Settings) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         raise ConfigurationError("the terminal's login could not be read: sign in again with `coach login`") from None
     try:
-        _policy(settings).check(user, claims)
+        token_policy(settings).check(user, claims)
     except TokenRejected as exc:
         raise ConfigurationError(f"your terminal login has ended ({exc}): sign in again with `coach login`") from None
     return user
@@ -76,6 +66,6 @@ def logout(settings: Settings) -> str | None:
         path.unlink(missing_ok=True)
         return None
     if auth_users(settings):
-        _policy(settings).logout(user)
+        token_policy(settings).logout(user)
     path.unlink(missing_ok=True)
     return user

@@ -138,7 +138,7 @@ class InterviewService:
         if self._live_judge is not None:
             return self._live_judge()
         pool = self._offline_pool() if self.settings.mode is Mode.OFFLINE else None
-        return make_judge(self.settings, self.library, incremental=True, pool=pool)
+        return make_judge(self.settings, self.library, incremental=True, pool=pool, parts=self.repository)
 
     def replay_judge(self, mode: str | None = None) -> Judge:
         """The judge of a replayed transcript (`mode` "offline" or "llm"; by configuration if None)."""

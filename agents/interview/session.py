@@ -58,7 +58,7 @@ class InterviewSession:
         seed = transcript.config.seed
         self.rng = random.Random(seed if seed is not None else transcript.id)
         self.interviewer = Interviewer(library, get_analyzer(library), gateway=gateway, rng=self.rng)
-        self.judge = judge or make_judge(settings, library, incremental=True)
+        self.judge = judge or make_judge(settings, library, incremental=True, parts=store)
         self.feedback: Feedback | None = None
 
     # ----- construction ---------------------------------------------------------------------
@@ -99,7 +99,7 @@ class InterviewSession:
         transcript.prompt_versions = library.versions()
         if gateway is None:
             gateway = make_interviewer_gateway(settings)
-        judge = judge or make_judge(settings, library, incremental=True)
+        judge = judge or make_judge(settings, library, incremental=True, parts=store)
         transcript.models = {
             "mode": settings.mode.value,
             "interviewer": gateway.model_name if gateway else "offline",

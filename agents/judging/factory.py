@@ -3,7 +3,7 @@ with its offline fallback, judging each scenario in the background during a live
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agents.config import Mode, Settings
 from agents.domain.feedback import Feedback
@@ -11,6 +11,9 @@ from agents.domain.library import PromptLibrary
 from agents.domain.transcript import Transcript
 from agents.judging.offline import OfflineJudge
 from agents.judging.pool import PooledOfflineJudge
+
+if TYPE_CHECKING:  # the model judge's modules load only when a model judge is made
+    from agents.judging.incremental import PartStore
 
 
 class Judge(Protocol):
@@ -29,11 +32,13 @@ def make_judge(
     *,
     incremental: bool = False,
     pool: PooledOfflineJudge | None = None,
+    parts: PartStore | None = None,
 ) -> Judge:
     """The judge chosen by configuration (or by `mode`: "offline" or "llm").
 
     `incremental` (for live interviews) judges each scenario in the background as it completes;
-    `pool`, when given, runs the offline judge in worker processes instead of in this one.
+    `pool`, when given, runs the offline judge in worker processes instead of in this one;
+    `parts` keeps each scenario's finished verdicts, for whichever instance finishes the interview.
     """
     chosen = mode or ("offline" if settings.mode is Mode.OFFLINE else "llm")
     if chosen == "offline":
@@ -44,7 +49,7 @@ def make_judge(
     if incremental and settings.coach_incremental_judge:
         from agents.judging.incremental import IncrementalJudge
 
-        return IncrementalJudge(judge)
+        return IncrementalJudge(judge, parts)
     return judge
 
 

@@ -5,9 +5,11 @@ resumes in the other."""
 from __future__ import annotations
 
 from agents.config import Settings
+from agents.errors import ConfigurationError
+from agents.security.tokens import FileRevocations, RevocationStore
 from agents.storage.file_store import TranscriptStore
 from agents.storage.repository import TranscriptRepository
-from agents.storage.sql_store import SqlTranscriptStore
+from agents.storage.sql_store import DatabaseRevocations, SqlTranscriptStore, async_url, upgrade_now
 
 
 def database_url(settings: Settings) -> str:
@@ -23,3 +25,40 @@ def make_repository(settings: Settings) -> TranscriptRepository:
     if settings.coach_store == "database":
         return SqlTranscriptStore(database_url(settings))
     return TranscriptStore(settings.coach_data_dir)
+
+
+def shared_database(settings: Settings) -> bool:
+    """Whether several instances may share this store: a database server (not a file of one machine)."""
+    url = settings.coach_database_url.get_secret_value() if settings.coach_database_url else ""
+    return settings.coach_store == "database" and not async_url(url).startswith("sqlite")
+
+
+def prepare_store(settings: Settings) -> None:
+    """At start: bring the database's schema up to date (a no-op for the file store), so that
+    Chainlit's history and the revocations find their tables before the first request."""
+    if settings.coach_store == "database":
+        upgrade_now(database_url(settings))
+
+
+def make_revocations(settings: Settings) -> RevocationStore:
+    """Where ended logins are kept: beside the interviews, so every instance on one database agrees."""
+    if settings.coach_store == "database":
+        return DatabaseRevocations(database_url(settings))
+    return FileRevocations(settings.coach_data_dir / "revocations.json")
+
+
+def history_url(settings: Settings) -> str | None:
+    """Chainlit's thread history: the interviews' database when they are in one (None: the file
+    store's own SQLite file, which the caller sets up)."""
+    if settings.coach_store != "database":
+        return None
+    return async_url(database_url(settings))
+
+
+def require_shared_secret(settings: Settings, secret: str | None) -> None:
+    """On a shared database every instance must sign logins with the same configured secret."""
+    if shared_database(settings) and not secret:
+        raise ConfigurationError(
+            "CHAINLIT_AUTH_SECRET must be set when login is on and interviews are in a database server: "
+            "every instance signs logins with it (generate one with `chainlit create-secret`)"
+        )

@@ -29,8 +29,16 @@ class TranscriptStore:
         self.root = data_dir
         self.transcripts = data_dir / "transcripts"
         self.reports = data_dir / "reports"
+        self.parts = data_dir / "judged-parts"
 
     # ----- the repository protocol ----------------------------------------------------------
+
+    async def ping(self) -> None:
+        """Raise unless the data folder can be written (a file made and removed there)."""
+        ensure_private_dir(self.transcripts)
+        probe = self.transcripts / ".health"
+        probe.write_bytes(b"")
+        probe.unlink()
 
     async def get(self, transcript_id: str, owner: str | None = None) -> Transcript:
         """Load an interview; with an owner given, another user's interview is refused."""
@@ -60,6 +68,22 @@ class TranscriptStore:
     async def load_feedback(self, transcript_id: str) -> Feedback | None:
         """The saved feedback for an interview, if any."""
         return self.read_feedback(transcript_id)
+
+    async def save_part(self, transcript_id: str, part_key: str, body: str) -> None:
+        """Keep one part's verdicts in `judged-parts/<id>/<key>.json`, atomically."""
+        atomic_write(self._part_path(transcript_id, part_key), body.encode("utf-8"))
+
+    async def load_part(self, transcript_id: str, part_key: str) -> str | None:
+        """One part's kept verdicts, if that exact part was judged."""
+        try:
+            return self._part_path(transcript_id, part_key).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def _part_path(self, transcript_id: str, part_key: str) -> Path:
+        if not transcript_id.isalnum() or not part_key.isalnum():
+            raise TranscriptError(transcript_id, "not a valid interview id")
+        return self.parts / transcript_id / f"{part_key}.json"
 
     # ----- files ------------------------------------------------------------------------------
 

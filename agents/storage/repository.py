@@ -16,6 +16,10 @@ from agents.domain.transcript import Transcript
 class TranscriptRepository(Protocol):
     """Interviews and their feedback, per owner."""
 
+    async def ping(self) -> None:
+        """Raise unless the storage can be read and written now (for /health)."""
+        ...
+
     async def get(self, transcript_id: str, owner: str | None = None) -> Transcript:
         """One interview. With an owner given, another user's interview is refused (TranscriptError)."""
         ...
@@ -40,4 +44,13 @@ class TranscriptRepository(Protocol):
 
     async def load_feedback(self, transcript_id: str) -> Feedback | None:
         """The saved feedback of an interview, if any."""
+        ...
+
+    async def save_part(self, transcript_id: str, part_key: str, body: str) -> None:
+        """Keep the judge's finished verdicts on one part of an interview (`part_key`: a hash of the
+        part's text, the criteria, the rubric and the judge), so another instance need not redo them."""
+        ...
+
+    async def load_part(self, transcript_id: str, part_key: str) -> str | None:
+        """Verdicts kept by `save_part` for exactly that part, if any."""
         ...

@@ -11,10 +11,26 @@ revision, exactly one wins, whichever instance each runs on.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -44,6 +60,20 @@ feedback = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("body", Text, nullable=False),
 )
+revocations = Table(
+    "coach_revocations",
+    metadata,
+    Column("identifier", String(256), primary_key=True),
+    Column("revoked_before", Float, nullable=False),
+)
+partial_judgements = Table(
+    "coach_partial_judgements",
+    metadata,
+    Column("transcript_id", String(64), primary_key=True),
+    Column("part_key", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+)
 
 
 def async_url(url: str) -> str:
@@ -53,6 +83,46 @@ def async_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
     return url
+
+
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver (psycopg for PostgreSQL, sqlite3 for SQLite)."""
+    url = async_url(url)
+    if url.startswith("postgresql+asyncpg://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite+aiosqlite:///"):
+        return "sqlite:///" + url.removeprefix("sqlite+aiosqlite:///")
+    return url
+
+
+def sync_engine(url: str) -> Engine:
+    """A small synchronous engine on the database at `url` (for checks made inside synchronous
+    calls, and for migrations at start); a bad URL is a ConfigurationError that hides the password."""
+    try:
+        if "postgresql" in url:
+            return create_engine(sync_url(url), pool_pre_ping=True, pool_size=2, max_overflow=2)
+        return create_engine(sync_url(url))
+    except Exception as exc:
+        raise ConfigurationError(
+            f"COACH_DATABASE_URL cannot be used ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        ) from None
+
+
+def upgrade_now(url: str) -> None:
+    """Apply the migrations before anything else uses the database (at start, from synchronous code)."""
+    engine = sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            _upgrade(conn)
+    except ConfigurationError:
+        raise
+    except Exception as exc:  # unreachable, refused, wrong password: say so, never the password
+        raise ConfigurationError(
+            f"the database at COACH_DATABASE_URL cannot be used ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'})"
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def _upgrade(connection: Any, revision: str = "head") -> None:
@@ -94,15 +164,27 @@ class SqlTranscriptStore:
                 f"COACH_DATABASE_URL cannot be used ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
             ) from None
         self._ready = False
+        self._migrating = asyncio.Lock()
 
     async def _ensure(self) -> None:
-        if not self._ready:
-            await upgrade(self.engine)
-            self._ready = True
+        # Alembic keeps its running migration in module globals: one upgrade at a time per process.
+        if self._ready:
+            return
+        async with self._migrating:
+            if not self._ready:
+                await upgrade(self.engine)
+                self._ready = True
 
     async def close(self) -> None:
         """Close the connection pool."""
         await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a query now."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def get(self, transcript_id: str, owner: str | None = None) -> Transcript:
         """One interview; with an owner given, another user's interview is refused."""
@@ -175,6 +257,30 @@ class SqlTranscriptStore:
                     insert(feedback).values(transcript_id=transcript_id, created_at=utc_now(), body=body)
                 )
 
+    async def save_part(self, transcript_id: str, part_key: str, body: str) -> None:
+        """Keep the judge's finished verdicts on one part of an interview (`part_key` names the part's
+        exact text, the criteria, the rubric and the judge), for whichever instance finishes it."""
+        await self._ensure()
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    insert(partial_judgements).values(
+                        transcript_id=transcript_id, part_key=part_key, created_at=utc_now(), body=body
+                    )
+                )
+        except IntegrityError:
+            pass  # the same part, judged by another instance too: either copy will do
+
+    async def load_part(self, transcript_id: str, part_key: str) -> str | None:
+        """Verdicts kept by `save_part`, if that exact part was judged."""
+        await self._ensure()
+        async with self.engine.connect() as conn:
+            return await conn.scalar(
+                select(partial_judgements.c.body).where(
+                    partial_judgements.c.transcript_id == transcript_id, partial_judgements.c.part_key == part_key
+                )
+            )
+
     async def load_feedback(self, transcript_id: str) -> Feedback | None:
         """The saved feedback of an interview, if any."""
         await self._ensure()
@@ -194,3 +300,41 @@ def _row(transcript: Transcript) -> dict[str, Any]:
         "updated_at": transcript.updated_at,
         "body": transcript.model_dump_json(),
     }
+
+
+class DatabaseRevocations:
+    """Ended logins in the database every instance shares (see `agents.security.tokens`). A token is
+    checked inside Chainlit's synchronous decoding, so this reads through a small synchronous engine;
+    answers are reused for a second, which bounds both the load and how late another instance learns
+    of a logout (the instance that logged the user out knows at once)."""
+
+    def __init__(self, url: str, *, ttl_seconds: float = 1.0) -> None:
+        self.engine = sync_engine(url)
+        self.ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, float]] = {}
+
+    def revoked_before(self, user: str) -> float:
+        """See RevocationStore."""
+        now = time.monotonic()
+        hit = self._cache.get(user)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        with self.engine.connect() as conn:
+            found = conn.scalar(select(revocations.c.revoked_before).where(revocations.c.identifier == user))
+        value = float(found) if found is not None else 0.0
+        self._cache[user] = (now, value)
+        return value
+
+    def revoke(self, user: str, at: float) -> None:
+        """See RevocationStore: one row per user, only ever moved later."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(revocations).values(identifier=user, revoked_before=at))
+        except IntegrityError:  # a row already: move it later, never earlier
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(revocations)
+                    .where(revocations.c.identifier == user, revocations.c.revoked_before < at)
+                    .values(revoked_before=at)
+                )
+        self._cache.pop(user, None)

@@ -10,6 +10,8 @@ from typing import Any
 
 from agents.config import Settings
 from agents.errors import ConfigurationError
+from agents.security.tokens import TokenPolicy
+from agents.storage.factory import history_url, make_revocations, require_shared_secret
 
 SCHEMA = Path(__file__).resolve().parents[2] / "storage" / "sql" / "chainlit_sqlite.sql"
 
@@ -41,12 +43,26 @@ def ensure_auth_secret(data_dir: Path) -> None:
     os.environ["CHAINLIT_AUTH_SECRET"] = path.read_text().strip()
 
 
+def token_policy(settings: Settings) -> TokenPolicy:
+    """The login-token rules of this deployment, the same for the browser and the terminal: the
+    configured users, the auth secret (required on a shared database) and the shared revocations."""
+    require_shared_secret(settings, os.environ.get("CHAINLIT_AUTH_SECRET"))
+    ensure_auth_secret(settings.coach_data_dir)
+    return TokenPolicy(
+        users=lambda: auth_users(settings),
+        secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
+        revocations=make_revocations(settings),
+    )
+
+
 def make_data_layer(settings: Settings) -> Any:
-    """SQLAlchemy data layer: COACH_DATABASE_URL when set, else SQLite in the data folder."""
+    """SQLAlchemy data layer: the interviews' database when they are in one (its tables made by the
+    migrations), else SQLite in the data folder."""
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
-    if settings.coach_database_url is not None:
-        return SQLAlchemyDataLayer(conninfo=settings.coach_database_url.get_secret_value())
+    shared = history_url(settings)
+    if shared is not None:
+        return SQLAlchemyDataLayer(conninfo=shared)
     path = (settings.coach_data_dir / "history.db").resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path)
