@@ -31,6 +31,7 @@ from agents.interview import events
 from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
 from agents.interview.service import Conversation, InterviewService, Upload
 from agents.reporting.charts import scores_figure
+from agents.reporting.progress import Progress, progress_figure, progress_markdown
 from agents.reporting.report import (
     delivery_markdown,
     details_markdown,
@@ -55,6 +56,7 @@ ACTION_END = "end_interview"
 ACTION_NEW = "new_interview"
 ACTION_FLAG = "flag_verdict"
 ACTION_DRILL = "drill_weakest"
+ACTION_PROGRESS = "my_progress"
 ACTION_USE_HEARD = "use_heard"
 ACTION_DISCARD_HEARD = "discard_heard"
 ACTION_RETRY_HEARD = "retry_heard"
@@ -108,7 +110,7 @@ class CoachApp:
                 where = f"; scenario {ev.scenario[0]} of {ev.scenario[1]}" if ev.scenario else ""
                 await cl.Message(
                     content=f"**Welcome back — your interview continues.** {ev.answered} answer(s) saved{where}.",
-                    actions=[_new_action()],
+                    actions=[_new_action(), _progress_action()],
                 ).send()
             elif isinstance(ev, events.JudgingStarted):
                 step = cl.Step(name="Judge", type="tool", show_input=False)
@@ -122,6 +124,8 @@ class CoachApp:
                     await step.update()
                     step = None
                 await _show_feedback(ev.transcript, ev.feedback, self.library.speech.delivery, label=ev.label)
+            elif isinstance(ev, events.ProgressReady):
+                await _show_progress(ev.progress)
             elif isinstance(ev, events.ReferenceReady):
                 await cl.Message(content=reference_markdown(ev.view)).send()
             elif isinstance(ev, events.Heard):
@@ -220,6 +224,11 @@ class CoachApp:
             return
         conv = self.conversation()
         await self.render(conv, conv.flag(str(reply.get("output", ""))))
+
+    async def on_progress(self, action: cl.Action) -> None:
+        """Scores across this user's interviews, and what they leave unsaid most often."""
+        conv = self.conversation()
+        await self.render(conv, _one(await conv.progress()))
 
     async def on_drill(self, action: cl.Action) -> None:
         """Start an interview on the criteria this user missed most lately."""
@@ -335,6 +344,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.action_callback(ACTION_NEW)(app.on_new)
     cl.action_callback(ACTION_FLAG)(app.on_flag)
     cl.action_callback(ACTION_DRILL)(app.on_drill)
+    cl.action_callback(ACTION_PROGRESS)(app.on_progress)
     cl.action_callback(ACTION_USE_HEARD)(app.on_use_heard)
     cl.action_callback(ACTION_DISCARD_HEARD)(app.on_discard_heard)
     cl.action_callback(ACTION_RETRY_HEARD)(app.on_retry_heard)
@@ -382,6 +392,20 @@ def _settings_widgets(current: dict[str, Any], *, read_aloud: bool = False) -> l
 
 def _end_action() -> cl.Action:
     return cl.Action(name=ACTION_END, payload={}, label="End interview and get feedback", icon="square")
+
+
+def _progress_action() -> cl.Action:
+    return cl.Action(name=ACTION_PROGRESS, payload={}, label="My progress", icon="chart-line")
+
+
+async def _show_progress(progress: Progress) -> None:
+    elements = [cl.Plotly(name="progress", figure=progress_figure(progress), display="inline", size="large")]
+    actions = [_new_action()]
+    if progress.most_missed:
+        actions.insert(0, cl.Action(name=ACTION_DRILL, payload={}, label="Practise my weakest criteria", icon="target"))
+    await cl.Message(
+        content=progress_markdown(progress), elements=elements if progress.points else [], actions=actions
+    ).send()
 
 
 def _new_action() -> cl.Action:
@@ -443,6 +467,7 @@ async def _show_feedback(
     if label is None:  # an interview of this connection (not a replayed file): its verdicts can be disputed
         actions.append(cl.Action(name=ACTION_FLAG, payload={}, label="A verdict is wrong", icon="flag"))
         actions.append(cl.Action(name=ACTION_DRILL, payload={}, label="Practise my weakest criteria", icon="target"))
+        actions.append(_progress_action())
     await cl.Message(content=details_markdown(feedback), actions=actions).send()
     spoken = delivery_markdown(feedback, limits)
     if spoken:

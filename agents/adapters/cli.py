@@ -88,6 +88,24 @@ async def _show(
     return feedback
 
 
+async def run_progress(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Print the signed-in user's progress (every local interview with login off)."""
+    import dataclasses
+    import json
+
+    from agents.adapters.terminal_login import current_owner
+    from agents.reporting.progress import progress_markdown
+
+    service = InterviewService(settings, _library(settings), make_repository(settings))
+    progress = await service.progress(current_owner(settings))
+    if args.format == "json":
+        out.write(json.dumps(dataclasses.asdict(progress), default=str, indent=2) + "\n")
+    else:
+        hint = "Drill them: `coach interview --drill`." if progress.most_missed else None
+        out.write(progress_markdown(progress, drill_hint=hint))
+    return 0
+
+
 async def run_interview(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Run an interview on the terminal; answers come from stdin (scriptable)."""
     from agents.adapters.terminal_login import current_owner
@@ -314,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--listen", default="80", help="nginx's listen address (default 80)")
     dp.add_argument("--standalone", metavar="PREFIX", help="write a whole nginx.conf with every file under PREFIX")
 
+    pg = sub.add_parser("progress", help="your scores across your interviews, and what you leave unsaid most often")
+    pg.add_argument("--format", choices=["md", "json"], default="md")
+
     d = sub.add_parser("doctor", help="check the configured model endpoint")
     d.add_argument("--timeout", type=float, default=20.0)
     return parser
@@ -347,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in ("db", "export", "import"):
             return asyncio.run(run_db(args, settings, out))
+        if args.command == "progress":
+            return asyncio.run(run_progress(args, settings, out))
         if args.command == "deploy":
             from agents.adapters.deploy import nginx_config, parse_instances, standalone_config
 

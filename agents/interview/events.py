@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from agents.domain.feedback import Feedback, ReferenceView
 from agents.domain.transcript import Transcript, Turn, TurnKind
+from agents.reporting.progress import Progress
 
 
 @dataclass
@@ -75,6 +76,13 @@ class FeedbackReady:
 
 
 @dataclass
+class ProgressReady:
+    """A user's scores across their interviews, and what they leave unsaid most often."""
+
+    progress: Progress
+
+
+@dataclass
 class ReplayFailed:
     """An uploaded or named transcript could not be read."""
 
@@ -118,5 +126,14 @@ class Voiced:
 
 
 ServiceEvent = (
-    Event | WelcomeBack | JudgingStarted | FeedbackReady | ReplayFailed | ReferenceReady | Heard | HeardFailed | Voiced
+    Event
+    | WelcomeBack
+    | JudgingStarted
+    | FeedbackReady
+    | ProgressReady
+    | ReplayFailed
+    | ReferenceReady
+    | Heard
+    | HeardFailed
+    | Voiced
 )

@@ -11,7 +11,6 @@ settings, end, resume and feedback. Each call is an async stream of events: the 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agents.config import Mode, Settings
+from agents.domain.feedback import Feedback
 from agents.domain.library import PromptLibrary
 from agents.domain.rubric import Scope
 from agents.domain.scenarios import Scenario, own_scenario_from_text
@@ -43,6 +43,7 @@ from agents.interview.events import (
     MessageDone,
     MessageStarted,
     Notice,
+    ProgressReady,
     ReferenceReady,
     ReplayFailed,
     ServiceEvent,
@@ -55,6 +56,7 @@ from agents.judging.factory import Judge, make_judge, make_pool
 from agents.judging.pool import PooledOfflineJudge
 from agents.judging.reference import reference_view
 from agents.models.gateway import ModelGateway
+from agents.reporting.progress import Progress, missed_counts, progress_of, ranked_misses
 from agents.security.markdown import md_inline
 from agents.speech.engines import Transcriber
 from agents.speech.factory import make_speaker, make_transcriber
@@ -66,6 +68,7 @@ from agents.storage.repository import TranscriptRepository
 RESUME_WINDOW = timedelta(days=7)
 _FLAG = re.compile(r"^\s*flag\b[\s:]*", re.I)  # "flag C2: reason", after feedback
 _OWN = re.compile(r"^\s*my scenario\s*:?\s*\n", re.I)  # "My scenario:" then the scenario's fields
+_PROGRESS = re.compile(r"^\s*(?:my\s+)?progress\s*$", re.I)  # "My progress", between interviews
 _DRILL = re.compile(r"^\s*(?:drill|practi[sc]e my weakest( criteria)?)\s*$", re.I)
 MAX_REPLAY_FILES = 5  # per message in the browser; more are refused with a message, not judged
 
@@ -191,25 +194,31 @@ class InterviewService:
                 return t
         return None
 
+    async def feedbacks(self, owner: str | None, *, limit: int | None = None) -> list[Feedback]:
+        """The feedback of this owner's finished interviews, newest first (`limit`: at most so many)."""
+        found: list[Feedback] = []
+        for t in await self.repository.interviews(owner):
+            if limit is not None and len(found) >= limit:
+                break
+            if t.status is Status.IN_PROGRESS or (owner is None and t.owner is not None):
+                continue
+            feedback = await self.repository.load_feedback(t.id)
+            if feedback is not None:
+                found.append(
+                    feedback if feedback.transcript_id else feedback.model_copy(update={"transcript_id": t.id})
+                )
+        return found
+
     async def weakest(self, owner: str | None, *, count: int = 2, recent: int = 5) -> list[str]:
         """The criteria this owner missed most in their latest finished interviews with feedback
         (per-answer criteria only: a probe or a scenario can exercise those). Ties go by rubric order."""
-        rubric = self.library.rubric
-        drillable = rubric.ids_where(scope=Scope.ANSWER)
-        misses: Counter[str] = Counter()
-        seen = 0
-        for t in await self.repository.interviews(owner):
-            if seen >= recent or t.status is Status.IN_PROGRESS or (owner is None and t.owner is not None):
-                continue
-            feedback = await self.repository.load_feedback(t.id)
-            if feedback is None:
-                continue
-            seen += 1
-            misses.update(
-                c.id for d in feedback.dimensions.values() for c in d.criteria if not c.met and c.id in drillable
-            )
-        ranked = sorted((c for c in misses if misses[c]), key=lambda c: (-misses[c], drillable.index(c)))
-        return ranked[:count]
+        drillable = self.library.rubric.ids_where(scope=Scope.ANSWER)
+        counts = missed_counts(await self.feedbacks(owner, limit=recent), drillable)
+        return ranked_misses(counts, drillable)[:count]
+
+    async def progress(self, owner: str | None) -> Progress:
+        """This owner's scores across their interviews and what they leave unsaid most often."""
+        return progress_of(await self.feedbacks(owner), self.library.rubric)
 
     async def new_session(
         self, config: InterviewConfig, owner: str | None, own: list[Scenario] | None = None
@@ -418,6 +427,10 @@ class Conversation:
 
     # ----- drills -----------------------------------------------------------------------------------
 
+    async def progress(self) -> ProgressReady:
+        """This user's progress across their interviews."""
+        return ProgressReady(await self.service.progress(self.owner))
+
     async def drill(self, base: InterviewConfig | None = None) -> AsyncIterator[ServiceEvent]:
         """An interview on the two criteria this user missed most lately: scenarios written to
         exercise them, and probes that go after them first (`base`: the rest of the configuration,
@@ -463,6 +476,9 @@ class Conversation:
                 yield ev
             if not text.strip():
                 return
+        if not self.active and _PROGRESS.match(text):
+            yield await self.progress()
+            return
         if not self.active and _DRILL.match(text):
             async for ev in self.drill():
                 yield ev
