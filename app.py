@@ -91,6 +91,12 @@ class CoachApp:
 
     async def render(self, conv: Conversation, stream: AsyncIterator[events.ServiceEvent]) -> None:
         """Every service event as what the browser shows."""
+        async with conv.lock:  # one handler of a connection at a time (see Conversation.lock)
+            await self._render(conv, stream)
+        if conv.transcript_id is not None:
+            cl.user_session.set(KEY_TRANSCRIPT_ID, conv.transcript_id)
+
+    async def _render(self, conv: Conversation, stream: AsyncIterator[events.ServiceEvent]) -> None:
         msg: cl.Message | None = None
         step: cl.Step | None = None
         async for ev in conv.voice.voiced(stream):
@@ -145,8 +151,6 @@ class CoachApp:
                     f"{f' (line {ev.line})' if ev.line else ''}.\n\nA transcript is our JSON "
                     "download, or plain text whose blocks start with `Interviewer:` or `Candidate:`."
                 ).send()
-        if conv.transcript_id is not None:
-            cl.user_session.set(KEY_TRANSCRIPT_ID, conv.transcript_id)
 
     # ----- handlers -------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ class CandidateResult:
     errors: list[str] = field(default_factory=list)  # what stopped or broke the candidate's run
     warnings: list[str] = field(default_factory=list)  # "⚠️" notices the app showed (and recovered from)
     reconnects: int = 0
+    log: list[str] = field(default_factory=list)  # what was sent and shown, briefly, for diagnosis
     finished: bool = False
 
 
@@ -104,6 +105,7 @@ class Candidate:
         @client.on("new_message")  # type: ignore[untyped-decorator]
         async def new_message(step: dict[str, Any]) -> None:
             text = str(step.get("output") or "")
+            self.result.log.append(f"shown {step.get('type')}: {text[:60]!r}")
             if text.startswith("## Feedback"):
                 self.result.feedback_text = text
                 self._feedback.set()
@@ -116,6 +118,7 @@ class Candidate:
         @client.on("action")  # type: ignore[untyped-decorator]
         async def action(payload: dict[str, Any]) -> None:
             if payload.get("name") == "end_interview":
+                self.result.log.append("action end_interview")
                 self._awaiting.set()
 
         @client.on("disconnect")  # type: ignore[untyped-decorator]
@@ -145,6 +148,7 @@ class Candidate:
             "createdAt": datetime.now(UTC).isoformat(),
             "metadata": {},
         }
+        self.result.log.append(f"sent {text[:30]!r}")
         try:
             await self._client.emit("client_message", {"message": message, "fileReferences": []})
         except socketio.exceptions.SocketIOError:
@@ -219,7 +223,9 @@ class Candidate:
                     pending = None
                 elif outcome == "dropped":
                     await self._reconnect()
-                    if await self._wait_briefly(20) != "question":
+                    # The interview resumes: its pending question, or (answered to the end) its feedback.
+                    resumed = await self._wait()
+                    if resumed not in ("question", "feedback"):
                         raise RuntimeError("the interview did not resume after reconnecting")
                     if self._saved is not None and self._saved > len(self.result.answers):
                         self.result.answers.append(pending)  # it was saved before the instance died

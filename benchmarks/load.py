@@ -97,6 +97,9 @@ def _summary(results: list[CandidateResult], peak: float, wall: float) -> tuple[
     shown = [w for r in results for w in r.warnings]
     warnings = len(shown)
     example = f" (e.g. {shown[0][:90]!r})" if shown else ""
+    failed = [e for r in results for e in r.errors]
+    if failed:
+        example += f"; first error: {failed[0][:120]!r}"
     p50, p95 = _pct(turns, 0.5), _pct(turns, 0.95)
     detail = (
         f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms over {len(turns)} turns; feedback p50 "

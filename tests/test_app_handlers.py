@@ -175,6 +175,30 @@ async def test_refresh_resumes_the_unfinished_interview(app_module: Any, ctx: Re
     assert _session().transcript.id == transcript_id
 
 
+async def test_a_message_sent_while_the_connection_opens_is_never_lost(
+    app_module: Any, ctx: RecordingEmitter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import chainlit as cl
+
+    async def slow_check() -> None:  # an endpoint check that takes a while, as under load
+        await asyncio.sleep(0.3)
+
+    monkeypatch.setattr(app_module.service, "endpoint_problem", slow_check)
+    opening = asyncio.create_task(app_module.on_chat_start())
+    await asyncio.sleep(0.05)  # the page shows; the candidate starts at once
+    await app_module.on_message(cl.Message(content="start", type="user_message"))
+    await opening
+    await app_module.on_message(cl.Message(content="The AI should call 999 now.", type="user_message"))
+    shown = ctx.messages()
+    assert not any("Welcome back" in m or "moved on" in m for m in shown), "the opening resumed its own interview"
+    saved = await app_module.store.get(_session().transcript.id)
+    assert [t.text for t in saved.candidate_turns] == ["The AI should call 999 now."]
+    # However late an opening runs, a connection with an interview of its own never "resumes" it.
+    assert [ev async for ev in _conversation().open()] == []
+
+
 async def test_password_users_only_resume_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx: RecordingEmitter
 ) -> None:

@@ -56,3 +56,60 @@ def test_the_terminal_drills_too(tmp_path: Path) -> None:
     assert drill.returncode == 0, drill.stderr
     assert "This interview drills what you left unsaid most often lately" in drill.stdout
     assert "## Feedback" in drill.stdout
+
+
+async def test_feedback_an_instance_died_before_giving_is_given_on_coming_back(
+    library: PromptLibrary, tmp_path: Path
+) -> None:
+    from agents.interview.events import FeedbackReady
+
+    service = _service(library, tmp_path)
+    conv = service.conversation("alice")
+    [ev async for ev in conv.start_with(InterviewConfig(scenario_count=1, max_probes=0, seed=3))]
+    session = conv.session
+    assert session is not None
+    # The last answer is saved and the interview closed; the instance dies before judging.
+    while not session.finished:
+        [ev async for ev in session.respond("The AI should tell them to call 999 now.")]
+    assert await service.repository.load_feedback(session.transcript.id) is None
+
+    again = [ev async for ev in service.conversation("alice").open()]
+    assert isinstance(again[0], Notice) and "1 answer(s) saved" in again[0].text
+    feedback = next(ev for ev in again if isinstance(ev, FeedbackReady))
+    assert feedback.transcript.id == session.transcript.id
+    assert await service.repository.load_feedback(session.transcript.id) is not None
+    # Given once: the next visit starts afresh.
+    assert [ev async for ev in service.conversation("alice").open()] == []
+
+    # An interview left for another one (no closing) is not judged behind the user's back.
+    left = service.conversation("alice")
+    [ev async for ev in left.start_with(InterviewConfig(scenario_count=1, max_probes=0, seed=4))]
+    [ev async for ev in left.start_with(InterviewConfig(scenario_count=1, max_probes=0, seed=5))]
+    [ev async for ev in left.end()]  # the newer one ends with its feedback
+    opened = [ev async for ev in service.conversation("alice").open()]
+    assert not any(isinstance(ev, FeedbackReady) for ev in opened)
+
+
+async def test_an_answer_saved_by_an_instance_that_died_before_replying_is_replied_to(
+    library: PromptLibrary, tmp_path: Path
+) -> None:
+    from agents.domain.transcript import Role
+    from agents.interview.events import WelcomeBack
+
+    service = _service(library, tmp_path)
+    conv = service.conversation("alice")
+    [ev async for ev in conv.start_with(InterviewConfig(scenario_count=2, max_probes=0, seed=3))]
+    assert conv.session is not None
+    transcript = conv.session.transcript
+    # The answer is saved first, as always; the instance dies before saying what comes next.
+    transcript.add_turn(Role.CANDIDATE, "The AI should tell them to call 999 now.", TurnKind.ANSWER,
+                        scenario_id=transcript.scenario_ids[0])  # fmt: skip
+    await service.repository.save(transcript)
+
+    again = [ev async for ev in service.conversation("alice").open()]
+    assert isinstance(again[0], WelcomeBack) and again[0].answered == 1
+    asked = [ev for ev in again if isinstance(ev, MessageDone) and ev.awaiting]
+    assert asked and asked[-1].turn.kind is TurnKind.QUESTION and "Scenario 2 of 2" in asked[-1].turn.text
+    saved = await service.repository.get(transcript.id)
+    assert [t.role for t in saved.turns[-2:]] == [Role.CANDIDATE, Role.INTERVIEWER]
+    assert len(saved.candidate_turns) == 1, "the answer is not saved twice"

@@ -130,7 +130,7 @@ async def test_migrations_apply_once(tmp_path: Path) -> None:
     assert await schema_version(database.engine) is None
     await upgrade(database.engine)
     await upgrade(database.engine)  # already there: nothing to do
-    assert await schema_version(database.engine) == "0003"
+    assert await schema_version(database.engine) == "0004"
     upgrade_now(f"sqlite:///{tmp_path / 'm.db'}")  # at start, from synchronous code: also nothing to do
     from sqlalchemy import inspect
 
@@ -139,6 +139,7 @@ async def test_migrations_apply_once(tmp_path: Path) -> None:
     # Chainlit's history beside the interviews, and what every instance must share.
     assert {"threads", "steps", "elements", "users", "feedbacks"} <= tables
     assert {"coach_interviews", "coach_feedback", "coach_revocations", "coach_partial_judgements"} <= tables
+    assert {"coach_users", "coach_login_failures"} <= tables
     await database.close()
 
 

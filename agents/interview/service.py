@@ -10,6 +10,7 @@ settings, end, resume and feedback. Each call is an async stream of events: the 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from agents.domain.transcript import (
     Phase,
     Status,
     Transcript,
+    TurnKind,
     VerdictFlag,
     load_transcript,
     utc_now,
@@ -185,12 +187,18 @@ class InterviewService:
 
     async def resumable(self, owner: str | None, *, within: timedelta | None = RESUME_WINDOW) -> Transcript | None:
         """The most recent unfinished interview of this owner, begun or answered `within` the window
-        (any age when None). Without login (no owner), only interviews that belong to nobody."""
+        (any age when None): one still being answered, or one answered to the end whose feedback was
+        never given (its instance died while judging). Without login (no owner), only interviews
+        that belong to nobody."""
         cutoff = utc_now() - within if within is not None else None
         for t in await self.repository.interviews(owner):
-            unfinished = t.status is Status.IN_PROGRESS and t.state.phase is not Phase.FINISHED
-            recent = cutoff is None or t.updated_at >= cutoff
-            if unfinished and recent and (owner is not None or t.owner is None):
+            if (cutoff is not None and t.updated_at < cutoff) or (owner is None and t.owner is not None):
+                continue
+            if t.status is Status.IN_PROGRESS and t.state.phase is not Phase.FINISHED:
+                return t
+            # Closed by the interviewer (not left for another interview) and never judged.
+            closed = t.status in (Status.COMPLETED, Status.ENDED_EARLY) and bool(t.turns)
+            if closed and t.turns[-1].kind is TurnKind.CLOSING and await self.repository.load_feedback(t.id) is None:
                 return t
         return None
 
@@ -286,6 +294,9 @@ class Conversation:
         self.session: InterviewSession | None = None
         self.choices: dict[str, Any] = {}
         self.voice = VoiceChannel(self)
+        # A browser sends a message as soon as the page shows, while the connection's opening may
+        # still be running: front ends that run handlers concurrently hold this around each one.
+        self.lock = asyncio.Lock()
 
     @property
     def transcript_id(self) -> str | None:
@@ -310,6 +321,8 @@ class Conversation:
                 "`OPENAI_BASE_URL` for offline mode.",
                 warning=True,
             )
+        if self.session is not None:
+            return  # this connection began (or finished) an interview already: that one is its own
         pending = await self.service.resumable(self.owner)
         if pending is not None:
             async for ev in self._resume(pending, welcome_back=True):
@@ -339,11 +352,20 @@ class Conversation:
         async for ev in self._resume(transcript, welcome_back=True):
             yield ev
 
-    async def _resume(self, transcript: Transcript, *, welcome_back: bool) -> AsyncIterator[ServiceEvent]:
+    async def _resume(
+        self, transcript: Transcript, *, welcome_back: bool, go_on: bool = True
+    ) -> AsyncIterator[ServiceEvent]:
+        """Carry on a saved interview: its feedback if it is finished, else its pending question, or
+        (`go_on`) the reply to an answer saved but never replied to."""
         session = self.service.resume_session(transcript)
         self.session = session
         if session.finished:
             feedback = await self.service.repository.load_feedback(transcript.id)
+            if feedback is None and welcome_back:
+                yield Notice(
+                    f"**Welcome back.** Your interview was finished ({len(transcript.candidate_turns)} answer(s) "
+                    "saved), but its feedback was still being prepared when the connection dropped: here it is."
+                )
             if feedback is None:
                 yield JudgingStarted(self._judging_text(session))
                 feedback = await session.evaluate()
@@ -352,6 +374,19 @@ class Conversation:
         if welcome_back:
             current = (session.position + 1, len(session.scenarios)) if session.current_scenario else None
             yield WelcomeBack(transcript.id, len(transcript.candidate_turns), current)
+        if go_on and session.unanswered_answer() is not None:
+            # Its last answer was saved by an instance that stopped before replying: go on from it.
+            try:
+                async for ev in session.reply_to_saved_answer():
+                    yield ev
+            except ConflictError:
+                async for moved in self._moved_on(session):
+                    yield moved
+                return
+            if session.finished:
+                async for judged in self._feedback(session):
+                    yield judged
+            return
         pending = session.pending_question()
         if pending is not None:
             yield MessageStarted(pending.kind, pending.scenario_id, None, session.time_guide())
@@ -593,5 +628,6 @@ class Conversation:
         """The interview was saved from another tab meanwhile: show where it stands now."""
         yield Notice("This interview moved on in another tab or window; here is where it stands now.")
         latest = await self.service.repository.get(session.transcript.id, owner=self.owner)
-        async for ev in self._resume(latest, welcome_back=False):
+        # Another tab saved last; if it is still replying to its answer, leave that reply to it.
+        async for ev in self._resume(latest, welcome_back=False, go_on=False):
             yield ev

@@ -304,6 +304,28 @@ class InterviewSession:
                     "Before your answer goes to the model provider, these were replaced with placeholders: "
                     f"{', '.join(removed)}. Your saved transcript keeps what you typed; please use fictional details."
                 )
+        async for ev in self._next_after(text, scenario):
+            yield ev
+
+    def unanswered_answer(self) -> Turn | None:
+        """The candidate's last answer when it was saved but nothing came after it (the instance
+        that saved it stopped before replying): the interview must go on from it."""
+        last = self.transcript.turns[-1] if self.transcript.turns else None
+        if last is None or last.role is not Role.CANDIDATE or self.finished:
+            return None
+        return last
+
+    async def reply_to_saved_answer(self) -> AsyncIterator[Event]:
+        """Say what comes after an answer that was saved and never replied to (see
+        `unanswered_answer`): the same as if it had just been sent, without saving it again."""
+        last = self.unanswered_answer()
+        if last is None:
+            return
+        async for ev in self._next_after(last.text, self.current_scenario):
+            yield ev
+
+    async def _next_after(self, text: str, scenario: Scenario | None) -> AsyncIterator[Event]:
+        """What comes after the candidate's (saved) answer `text` to the current question."""
         if self.finished:
             return
         if not text.strip():
