@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,7 +17,8 @@ import chainlit as cl
 from chainlit.input_widget import Select, Slider, Switch
 from chainlit.types import ThreadDict
 
-from agents.adapters.web.auth import auth_users, make_data_layer, token_policy
+from agents.adapters.accounts import Accounts
+from agents.adapters.web.auth import make_data_layer, token_policy
 from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
 from agents.adapters.web.instance import install_instance
 from agents.config import Mode, Settings, load_settings
@@ -31,7 +31,7 @@ from agents.interview import events
 from agents.interview.choices import PROFESSION_LABELS, QUICK_STARTS, SETTING_LABELS, profile_description
 from agents.interview.service import Conversation, InterviewService, Upload
 from agents.reporting.charts import scores_figure
-from agents.reporting.progress import Progress, progress_figure, progress_markdown
+from agents.reporting.progress import Progress, cohort_markdown, progress_figure, progress_markdown
 from agents.reporting.report import (
     delivery_markdown,
     details_markdown,
@@ -57,6 +57,7 @@ ACTION_NEW = "new_interview"
 ACTION_FLAG = "flag_verdict"
 ACTION_DRILL = "drill_weakest"
 ACTION_PROGRESS = "my_progress"
+ACTION_COHORT = "cohort_progress"
 ACTION_USE_HEARD = "use_heard"
 ACTION_DISCARD_HEARD = "discard_heard"
 ACTION_RETRY_HEARD = "retry_heard"
@@ -71,10 +72,10 @@ class CoachApp:
         prepare_store(settings)
         self.store = make_repository(settings)
         self.service = InterviewService(settings, self.library, self.store, pooled_judging=True)
-        self.users = auth_users(settings)
+        self.accounts = Accounts(settings)
         self.tokens: TokenPolicy | None = None
-        if self.users:
-            self.tokens = token_policy(settings)
+        if self.accounts.enabled:
+            self.tokens = token_policy(settings, self.accounts)
 
     # ----- the connection -------------------------------------------------------------------
 
@@ -174,10 +175,31 @@ class CoachApp:
         ]
 
     async def on_chat_start(self) -> None:
-        """Offer the settings; warn about an unusable endpoint; pick up an unfinished interview."""
+        """Offer the settings; warn about an unusable endpoint; pick up an unfinished interview; an
+        educator is offered their cohort's progress."""
         conv = self.conversation()
         await cl.ChatSettings(_settings_widgets({}, read_aloud=conv.voice.reading_aloud)).send()
+        cohort = self._cohort()
+        if cohort is not None:
+            await cl.Message(
+                content=f"You teach cohort **{md_inline(cohort, 80)}**.",
+                actions=[cl.Action(name=ACTION_COHORT, payload={}, label="Cohort progress", icon="users")],
+            ).send()
         await self.render(conv, conv.open())
+
+    def _cohort(self) -> str | None:
+        """The cohort the logged-in user teaches, read afresh from the accounts (None: not an educator)."""
+        user = cl.user_session.get("user")
+        return self.accounts.cohort_of(str(user.identifier)) if user is not None and self.tokens else None
+
+    async def on_cohort(self, action: cl.Action) -> None:
+        """An educator's view: their cohort's candidates' progress, never another cohort's."""
+        cohort = self._cohort()
+        if cohort is None:
+            await cl.Message(content="ℹ️ Only an educator sees a cohort's progress.").send()
+            return
+        members = await self.service.cohort_progress(self.accounts.members(cohort))
+        await cl.Message(content=cohort_markdown(cohort, members)).send()
 
     async def on_chat_resume(self, thread: ThreadDict) -> None:
         """A past thread opened from the sidebar (login on): carry on or show its report."""
@@ -306,13 +328,16 @@ class CoachApp:
         await self.render(conv, conv.voice.retry())
 
     async def password_auth(self, username: str, password: str) -> cl.User | None:
-        """Password login, on only when COACH_AUTH_USERS is set."""
-        expected = self.users.get(username)
-        if expected is None or self.tokens is None:
+        """Password login (on when COACH_AUTH_USERS or the database holds a user); a user name that
+        keeps failing is refused for a while. Hashes are checked off the event loop."""
+        if self.tokens is None:
             return None
-        if not secrets.compare_digest(expected.encode(), password.encode()):
+        account = await asyncio.to_thread(self.accounts.authenticate, username, password)
+        credential = self.accounts.credential(username) if account is not None else None
+        if account is None or credential is None:
             return None
-        return cl.User(identifier=username, metadata={"role": "user", **self.tokens.claims(username, password)})
+        metadata = {"role": account.role, "cohort": account.cohort, **self.tokens.claims(username, credential)}
+        return cl.User(identifier=username, metadata=metadata)
 
     def data_layer(self) -> Any:
         """Thread history: SQLite in the data folder by default, COACH_DATABASE_URL for PostgreSQL."""
@@ -349,6 +374,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.action_callback(ACTION_FLAG)(app.on_flag)
     cl.action_callback(ACTION_DRILL)(app.on_drill)
     cl.action_callback(ACTION_PROGRESS)(app.on_progress)
+    cl.action_callback(ACTION_COHORT)(app.on_cohort)
     cl.action_callback(ACTION_USE_HEARD)(app.on_use_heard)
     cl.action_callback(ACTION_DISCARD_HEARD)(app.on_discard_heard)
     cl.action_callback(ACTION_RETRY_HEARD)(app.on_retry_heard)

@@ -69,7 +69,15 @@ class Settings(BaseSettings):
     )
     coach_cache_dir: Path | None = Field(default=None, description="Eval model-call cache (default: data dir).")
     coach_auth_users: SecretStr | None = Field(
-        default=None, description="Turn on password login: 'alice:password1,bob:password2'."
+        default=None,
+        description="Turn on password login: 'alice:password1,bob:password2' (accounts in the database, "
+        "from `coach users add`, turn it on too).",
+    )
+    coach_login_attempts: int = Field(
+        default=5, ge=1, le=100, description="Failed logins of one user name allowed per window before it is refused."
+    )
+    coach_login_window_seconds: float = Field(
+        default=900.0, gt=0, description="The window over which failed logins are counted."
     )
     coach_database_url: SecretStr | None = Field(
         default=None,

@@ -17,6 +17,8 @@ os.environ.setdefault("CHAINLIT_APP_ROOT", str(ROOT))
 
 from agents.domain.library import PromptLibrary, load_library  # noqa: E402
 from agents.models.fake import MOCK_SCRIPT  # noqa: E402
+from benchmarks.servers import postgres_available, postgres_server  # noqa: E402
+from tests.real_parts import require_real_part  # noqa: E402
 
 _ENV_KEYS = [k for k in os.environ if k.startswith(("COACH_", "OPENAI_", "AZURE_OPENAI"))]
 
@@ -89,3 +91,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured figures")
         for block in FIGURES:
             terminalreporter.write_line(block)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server of the module's own (Debian's package) on a free loopback port: its URL."""
+    require_real_part(postgres_available(), "PostgreSQL's server", "apt-get install postgresql")
+    with postgres_server() as url:
+        yield url

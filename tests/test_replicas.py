@@ -9,7 +9,6 @@ import asyncio
 import json
 import time
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,6 @@ from tests.real_parts import require_real_part
 
 pytestmark = pytest.mark.slow
 SECRET = "replica-secret-" + "x" * 40
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    require_real_part(postgres_available(), "PostgreSQL's server", "apt-get install postgresql")
-    with postgres_server() as url:
-        yield url
 
 
 def _require_nginx() -> None:

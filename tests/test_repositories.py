@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,17 +19,7 @@ from agents.domain.transcript import Role, Transcript, TurnKind
 from agents.errors import ConflictError, TranscriptError
 from agents.storage.file_store import TranscriptStore
 from agents.storage.sql_store import SqlTranscriptStore, schema_version, upgrade, upgrade_now
-from benchmarks.servers import postgres_available, postgres_server
 from tests.cli_process import run_coach
-from tests.real_parts import require_real_part
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    """A PostgreSQL server of the test's own (Debian's package), on a free loopback port."""
-    require_real_part(postgres_available(), "PostgreSQL's server", "apt-get install postgresql")
-    with postgres_server() as url:
-        yield url
 
 
 @pytest_asyncio.fixture(params=["files", "sqlite", "postgresql"])

@@ -39,7 +39,7 @@ SECRET_URLS = [
 
 def _policy(tmp_path: Path, users: dict[str, str], clock: list[float]) -> TokenPolicy:
     return TokenPolicy(
-        users=lambda: users,
+        credential=users.get,
         secret=lambda: "x" * 48,
         revocations=FileRevocations(tmp_path / "revocations.json"),
         clock=lambda: clock[0],

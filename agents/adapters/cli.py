@@ -88,6 +88,34 @@ async def _show(
     return feedback
 
 
+def run_users(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Add, list, remove accounts or change a password (passwords read as `coach login` reads them)."""
+    from agents.adapters.accounts import Accounts
+    from agents.storage.factory import prepare_store
+
+    prepare_store(settings)
+    accounts = Accounts(settings)
+    if args.action == "list":
+        for a in accounts.all():
+            out.write(f"{a.name}\t{a.role}\t{a.cohort or '-'}\n")
+        return 0
+    if not args.name:
+        raise ConfigurationError(f"`coach users {args.action}` needs the user name")
+    if args.action == "remove":
+        accounts.remove(args.name)
+        out.write(f"Removed {args.name}; their logins have ended (their interviews are kept).\n")
+        return 0
+    password = _read_password()
+    if args.action == "add":
+        account = accounts.add(args.name, password, args.role, args.cohort)
+        where = f" in cohort {account.cohort}" if account.cohort else ""
+        out.write(f"Added {account.name} ({account.role}{where}). Restart the app if this is its first account.\n")
+    else:
+        accounts.set_password(args.name, password)
+        out.write(f"Changed the password of {args.name}; their earlier logins have ended.\n")
+    return 0
+
+
 async def run_progress(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Print the signed-in user's progress (every local interview with login off)."""
     import dataclasses
@@ -97,7 +125,22 @@ async def run_progress(args: argparse.Namespace, settings: Settings, out: TextIO
     from agents.reporting.progress import progress_markdown
 
     service = InterviewService(settings, _library(settings), make_repository(settings))
-    progress = await service.progress(current_owner(settings))
+    owner = current_owner(settings)
+    if args.cohort:
+        from agents.adapters.accounts import Accounts
+        from agents.reporting.progress import cohort_markdown
+
+        accounts = Accounts(settings)
+        cohort = accounts.cohort_of(owner) if owner is not None else None
+        if cohort is None:
+            raise ConfigurationError("only an educator signed in with `coach login` sees a cohort's progress")
+        members = await service.cohort_progress(accounts.members(cohort))
+        if args.format == "json":
+            out.write(json.dumps({m: dataclasses.asdict(p) for m, p in members.items()}, default=str, indent=2) + "\n")
+        else:
+            out.write(cohort_markdown(cohort, members))
+        return 0
+    progress = await service.progress(owner)
     if args.format == "json":
         out.write(json.dumps(dataclasses.asdict(progress), default=str, indent=2) + "\n")
     else:
@@ -334,6 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     pg = sub.add_parser("progress", help="your scores across your interviews, and what you leave unsaid most often")
     pg.add_argument("--format", choices=["md", "json"], default="md")
+    pg.add_argument("--cohort", action="store_true", help="an educator: the progress of the cohort you teach")
+
+    us = sub.add_parser("users", help="accounts in the database (a cohort's candidates and educators)")
+    us.add_argument("action", choices=["add", "list", "remove", "password"])
+    us.add_argument("name", nargs="?", help="the user name (add, remove, password)")
+    us.add_argument("--role", choices=["candidate", "educator"], default="candidate")
+    us.add_argument("--cohort", default=None, help="the cohort the user belongs to (an educator: teaches)")
 
     d = sub.add_parser("doctor", help="check the configured model endpoint")
     d.add_argument("--timeout", type=float, default=20.0)
@@ -368,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in ("db", "export", "import"):
             return asyncio.run(run_db(args, settings, out))
+        if args.command == "users":
+            return run_users(args, settings, out)
         if args.command == "progress":
             return asyncio.run(run_progress(args, settings, out))
         if args.command == "deploy":

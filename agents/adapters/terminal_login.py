@@ -10,10 +10,10 @@ interview belongs to one local owner.
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 
-from agents.adapters.web.auth import auth_users, token_policy
+from agents.adapters.accounts import Accounts
+from agents.adapters.web.auth import token_policy
 from agents.config import Settings
 from agents.errors import ConfigurationError
 from agents.security.files import atomic_write
@@ -27,20 +27,24 @@ def _path(settings: Settings) -> Path:
 def login(settings: Settings, user: str, password: str) -> None:
     """Check the password and keep this terminal's login. Raises ConfigurationError when login is
     off or the name or password is wrong (without saying which)."""
-    users = auth_users(settings)
-    if not users:
-        raise ConfigurationError("login is off (COACH_AUTH_USERS is not set): every interview is yours already")
-    expected = users.get(user)
-    if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):
-        raise ConfigurationError("that user name and password do not match")
-    claims = token_policy(settings).claims(user, password)
+    accounts = Accounts(settings)
+    if not accounts.enabled:
+        raise ConfigurationError(
+            "login is off (no COACH_AUTH_USERS and no accounts in the database): every interview is yours already"
+        )
+    if accounts.authenticate(user, password) is None:
+        raise ConfigurationError("that user name and password do not match (or too many attempts failed: wait)")
+    credential = accounts.credential(user)
+    assert credential is not None  # the user just logged in
+    claims = token_policy(settings, accounts).claims(user, credential)
     atomic_write(_path(settings), json.dumps({"user": user, "claims": claims}).encode("utf-8"))
 
 
 def current_owner(settings: Settings) -> str | None:
     """Who the terminal acts as: None with login off; with login on, the signed-in user, or
     ConfigurationError saying how to sign in (again)."""
-    if not auth_users(settings):
+    accounts = Accounts(settings)
+    if not accounts.enabled:
         return None
     try:
         saved = json.loads(_path(settings).read_text(encoding="utf-8"))
@@ -50,7 +54,7 @@ def current_owner(settings: Settings) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         raise ConfigurationError("the terminal's login could not be read: sign in again with `coach login`") from None
     try:
-        token_policy(settings).check(user, claims)
+        token_policy(settings, accounts).check(user, claims)
     except TokenRejected as exc:
         raise ConfigurationError(f"your terminal login has ended ({exc}): sign in again with `coach login`") from None
     return user
@@ -65,7 +69,8 @@ def logout(settings: Settings) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         path.unlink(missing_ok=True)
         return None
-    if auth_users(settings):
-        token_policy(settings).logout(user)
+    accounts = Accounts(settings)
+    if accounts.enabled:
+        token_policy(settings, accounts).logout(user)
     path.unlink(missing_ok=True)
     return user

@@ -228,6 +228,10 @@ class InterviewService:
         """This owner's scores across their interviews and what they leave unsaid most often."""
         return progress_of(await self.feedbacks(owner), self.library.rubric)
 
+    async def cohort_progress(self, members: Sequence[str]) -> dict[str, Progress]:
+        """Each member's progress (an educator's view of their cohort; the caller names the members)."""
+        return {m: await self.progress(m) for m in members}
+
     async def new_session(
         self, config: InterviewConfig, owner: str | None, own: list[Scenario] | None = None
     ) -> InterviewSession:

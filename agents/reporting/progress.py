@@ -15,6 +15,7 @@ from typing import Any
 
 from agents.domain.feedback import Feedback
 from agents.domain.rubric import Rubric
+from agents.security.markdown import md_inline
 
 
 @dataclass(frozen=True)
@@ -166,3 +167,33 @@ def progress_figure(progress: Progress) -> Any:
         height=360,
     )
     return fig
+
+
+def cohort_markdown(cohort: str, members: dict[str, Progress]) -> str:
+    """An educator's view of one cohort: each member's interviews, latest scores and most missed
+    criteria, and what the cohort as a whole leaves unsaid most often."""
+    lines = [f"## Cohort {cohort}", ""]
+    if not members:
+        return "\n".join([*lines, "No candidates in this cohort yet (`coach users add NAME --cohort …`).", ""])
+    dims: dict[str, str] = next(iter(members.values())).dimensions
+    lines += [
+        "| Candidate | Interviews | Latest | " + " | ".join(dims.values()) + " | Left unsaid most |",
+        "|" + "---|" * (len(dims) + 4),
+    ]
+    together: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for member, progress in members.items():
+        latest = progress.points[-1] if progress.points else None
+        cells = " | ".join(
+            f"{latest.scores[d]}/{latest.scale_max}" if latest and d in latest.scores else "—" for d in dims
+        )
+        band = f"{latest.band.replace('_', ' ')} ({latest.when:%Y-%m-%d})" if latest else "—"
+        missed = ", ".join(m.criterion for m in progress.most_missed[:2]) or "—"
+        lines.append(f"| {md_inline(member, 80)} | {len(progress.points)} | {band} | {cells} | {missed} |")
+        for m in progress.most_missed:
+            together[m.criterion] += m.interviews
+            names[m.criterion] = m.name
+    if together:
+        lines += ["", "**What the cohort leaves unsaid most often lately:**"]
+        lines += [f"- **{c}** {names[c]} — {n} interview(s)" for c, n in together.most_common(3)]
+    return "\n".join(lines) + "\n"

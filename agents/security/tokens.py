@@ -86,35 +86,37 @@ class TokenPolicy:
 
     def __init__(
         self,
-        users: Callable[[], Mapping[str, str]],
+        credential: Callable[[str], str | None],
         secret: Callable[[], str | None],
         revocations: RevocationStore,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._users = users
+        self._credential = credential
         self._secret = secret
         self.revocations = revocations
         self._clock = clock
 
-    def _fingerprint(self, user: str, password: str) -> str:
+    def _fingerprint(self, user: str, credential: str) -> str:
         secret = self._secret()
         if not secret:
             raise TokenRejected("login is not configured (no auth secret)")
-        message = b"credential\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")
+        message = b"credential\0" + user.encode("utf-8") + b"\0" + credential.encode("utf-8")
         return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()[:32]
 
-    def claims(self, user: str, password: str) -> dict[str, Any]:
-        """What a fresh login's token carries besides the user name."""
-        return {CLAIM_CREDENTIAL: self._fingerprint(user, password), CLAIM_LOGIN_AT: self._clock()}
+    def claims(self, user: str, credential: str) -> dict[str, Any]:
+        """What a fresh login's token carries besides the user name (`credential`: what the user
+        logged in with as the deployment keeps it: a listed password, or an account's hash)."""
+        return {CLAIM_CREDENTIAL: self._fingerprint(user, credential), CLAIM_LOGIN_AT: self._clock()}
 
     def check(self, user: str, metadata: Mapping[str, Any] | None) -> None:
         """Raise TokenRejected unless the token of `user` with these claims is still good."""
-        password = self._users().get(user)
-        if password is None:
+        credential = self._credential(user)
+        if credential is None:
             raise TokenRejected("this user no longer has access")
         claims = metadata or {}
         fingerprint = claims.get(CLAIM_CREDENTIAL)
-        if not isinstance(fingerprint, str) or not hmac.compare_digest(fingerprint, self._fingerprint(user, password)):
+        expected = self._fingerprint(user, credential)
+        if not isinstance(fingerprint, str) or not hmac.compare_digest(fingerprint, expected):
             raise TokenRejected("the password changed since this login")
         login_at = claims.get(CLAIM_LOGIN_AT)
         if not isinstance(login_at, int | float) or login_at <= self.revocations.revoked_before(user):

@@ -29,8 +29,9 @@ def make_repository(settings: Settings) -> TranscriptRepository:
 
 def shared_database(settings: Settings) -> bool:
     """Whether several instances may share this store: a database server (not a file of one machine)."""
-    url = settings.coach_database_url.get_secret_value() if settings.coach_database_url else ""
-    return settings.coach_store == "database" and not async_url(url).startswith("sqlite")
+    if settings.coach_store != "database" or settings.coach_database_url is None:
+        return False  # files, or SQLite in the data folder: one machine's
+    return not async_url(settings.coach_database_url.get_secret_value()).startswith("sqlite")
 
 
 def prepare_store(settings: Settings) -> None:

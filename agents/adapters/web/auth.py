@@ -8,26 +8,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from agents.adapters.accounts import Accounts
 from agents.config import Settings
-from agents.errors import ConfigurationError
 from agents.security.tokens import TokenPolicy
 from agents.storage.factory import history_url, make_revocations, require_shared_secret
 
 SCHEMA = Path(__file__).resolve().parents[2] / "storage" / "sql" / "chainlit_sqlite.sql"
-
-
-def auth_users(settings: Settings) -> dict[str, str]:
-    """Users from COACH_AUTH_USERS ('name:password,name2:password2'); empty means no login."""
-    if settings.coach_auth_users is None:
-        return {}
-    raw = settings.coach_auth_users.get_secret_value().strip()
-    users: dict[str, str] = {}
-    for pos, entry in enumerate(filter(None, (e.strip() for e in raw.split(","))), start=1):
-        name, sep, password = entry.partition(":")
-        if not sep or not name.strip() or not password:
-            raise ConfigurationError(f"COACH_AUTH_USERS entry {pos} must look like 'name:password'")
-        users[name.strip()] = password
-    return users
 
 
 def ensure_auth_secret(data_dir: Path) -> None:
@@ -43,13 +29,14 @@ def ensure_auth_secret(data_dir: Path) -> None:
     os.environ["CHAINLIT_AUTH_SECRET"] = path.read_text().strip()
 
 
-def token_policy(settings: Settings) -> TokenPolicy:
-    """The login-token rules of this deployment, the same for the browser and the terminal: the
-    configured users, the auth secret (required on a shared database) and the shared revocations."""
+def token_policy(settings: Settings, accounts: Accounts | None = None) -> TokenPolicy:
+    """The login-token rules of this deployment, the same for the browser and the terminal: its
+    users, the auth secret (required on a shared database) and the shared revocations."""
     require_shared_secret(settings, os.environ.get("CHAINLIT_AUTH_SECRET"))
     ensure_auth_secret(settings.coach_data_dir)
+    users = accounts or Accounts(settings)
     return TokenPolicy(
-        users=lambda: auth_users(settings),
+        credential=users.credential,
         secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
         revocations=make_revocations(settings),
     )
