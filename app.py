@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import chainlit as cl
@@ -18,6 +20,7 @@ from chainlit.input_widget import Select, Slider, Switch
 from chainlit.types import ThreadDict
 
 from agents.adapters.accounts import Accounts
+from agents.adapters.retention import apply_retention, delete_interviews
 from agents.adapters.web.auth import make_data_layer, token_policy
 from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
 from agents.adapters.web.instance import install_instance
@@ -58,6 +61,8 @@ ACTION_FLAG = "flag_verdict"
 ACTION_DRILL = "drill_weakest"
 ACTION_PROGRESS = "my_progress"
 ACTION_COHORT = "cohort_progress"
+ACTION_DELETE = "delete_interviews"
+RETENTION_EVERY_SECONDS = 3600.0
 ACTION_USE_HEARD = "use_heard"
 ACTION_DISCARD_HEARD = "discard_heard"
 ACTION_RETRY_HEARD = "retry_heard"
@@ -73,6 +78,7 @@ class CoachApp:
         self.store = make_repository(settings)
         self.service = InterviewService(settings, self.library, self.store, pooled_judging=True)
         self.accounts = Accounts(settings)
+        self._retained_at = 0.0
         self.tokens: TokenPolicy | None = None
         if self.accounts.enabled:
             self.tokens = token_policy(settings, self.accounts)
@@ -179,6 +185,7 @@ class CoachApp:
         educator is offered their cohort's progress."""
         conv = self.conversation()
         await cl.ChatSettings(_settings_widgets({}, read_aloud=conv.voice.reading_aloud)).send()
+        await self._retention()
         cohort = self._cohort()
         if cohort is not None:
             await cl.Message(
@@ -186,6 +193,49 @@ class CoachApp:
                 actions=[cl.Action(name=ACTION_COHORT, payload={}, label="Cohort progress", icon="users")],
             ).send()
         await self.render(conv, conv.open())
+
+    async def _retention(self) -> None:
+        """COACH_RETENTION_DAYS, applied as users arrive, at most once an hour per instance."""
+        if self.settings.coach_retention_days is None or time.monotonic() - self._retained_at < RETENTION_EVERY_SECONDS:
+            return
+        self._retained_at = time.monotonic()
+        from chainlit.config import FILES_DIRECTORY
+
+        await apply_retention(self.service, self.settings, Path(FILES_DIRECTORY))
+
+    async def on_delete(self, action: cl.Action) -> None:
+        """Delete this interview, or all of this user's, from every copy, once the user confirms."""
+        wanted = action.payload.get("transcript_id")
+        what = "this interview" if wanted else "all your interviews"
+        reply = await cl.AskActionMessage(
+            content=f"Delete {what} everywhere it is kept — transcript, feedback, recordings and chat history? "
+            "This cannot be undone.",
+            actions=[
+                cl.Action(name="confirm_delete", payload={"yes": True}, label="Delete"),
+                cl.Action(name="confirm_delete", payload={"yes": False}, label="Keep"),
+            ],
+            timeout=300,
+        ).send()
+        if not (reply and (reply.get("payload") or {}).get("yes")):
+            await cl.Message(content="Nothing was deleted.").send()
+            return
+        conv = self.conversation()
+        async with conv.lock:
+            try:  # the payload comes from the browser: an id of another user's interview is refused
+                deleted = await delete_interviews(
+                    self.service, self.settings, conv.owner, [str(wanted)] if wanted else None
+                )
+            except CoachError as exc:
+                await cl.Message(content=f"⚠️ Nothing was deleted: {md_inline(str(exc), 200)}.").send()
+                return
+            if conv.transcript_id in deleted.interviews:
+                conv.session = None
+                cl.user_session.set(KEY_TRANSCRIPT_ID, None)
+        await cl.Message(
+            content=f"Deleted {len(deleted.interviews)} interview(s) with their feedback and recordings, and "
+            f"{deleted.history_threads} chat thread(s).",
+            actions=[_new_action()],
+        ).send()
 
     def _cohort(self) -> str | None:
         """The cohort the logged-in user teaches, read afresh from the accounts (None: not an educator)."""
@@ -375,6 +425,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.action_callback(ACTION_DRILL)(app.on_drill)
     cl.action_callback(ACTION_PROGRESS)(app.on_progress)
     cl.action_callback(ACTION_COHORT)(app.on_cohort)
+    cl.action_callback(ACTION_DELETE)(app.on_delete)
     cl.action_callback(ACTION_USE_HEARD)(app.on_use_heard)
     cl.action_callback(ACTION_DISCARD_HEARD)(app.on_discard_heard)
     cl.action_callback(ACTION_RETRY_HEARD)(app.on_retry_heard)
@@ -431,6 +482,8 @@ def _progress_action() -> cl.Action:
 async def _show_progress(progress: Progress) -> None:
     elements = [cl.Plotly(name="progress", figure=progress_figure(progress), display="inline", size="large")]
     actions = [_new_action()]
+    if progress.points:
+        actions.append(cl.Action(name=ACTION_DELETE, payload={}, label="Delete all my interviews", icon="trash"))
     if progress.most_missed:
         actions.insert(0, cl.Action(name=ACTION_DRILL, payload={}, label="Practise my weakest criteria", icon="target"))
     await cl.Message(
@@ -498,6 +551,14 @@ async def _show_feedback(
         actions.append(cl.Action(name=ACTION_FLAG, payload={}, label="A verdict is wrong", icon="flag"))
         actions.append(cl.Action(name=ACTION_DRILL, payload={}, label="Practise my weakest criteria", icon="target"))
         actions.append(_progress_action())
+        actions.append(
+            cl.Action(
+                name=ACTION_DELETE,
+                payload={"transcript_id": transcript.id},
+                label="Delete this interview",
+                icon="trash",
+            )
+        )
     await cl.Message(content=details_markdown(feedback), actions=actions).send()
     spoken = delivery_markdown(feedback, limits)
     if spoken:

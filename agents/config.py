@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         "else SQLite in the data dir). Default: database when COACH_DATABASE_URL is set, else files.",
     )
 
+    coach_retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="Delete interviews (and their feedback, recordings, chat history, uploads and eval cache) "
+        "not touched for this many days; unset keeps them until deleted.",
+    )
     coach_instance: str | None = Field(
         default=None,
         pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",

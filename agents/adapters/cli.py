@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -86,6 +87,28 @@ async def _show(
             feedback = ev.feedback
             out.write(to_json_line(ev.feedback) + "\n" if fmt == "json" else to_markdown(ev.feedback, limits) + "\n\n")
     return feedback
+
+
+async def run_delete(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`coach delete ID… | --all` for the signed-in user; `coach retention` for everyone's old ones."""
+    from agents.adapters.retention import apply_retention, delete_interviews
+    from agents.adapters.terminal_login import current_owner
+
+    service = InterviewService(settings, _library(settings), make_repository(settings))
+    if args.command == "retention":
+        uploads = Path(os.environ.get("CHAINLIT_APP_ROOT", ".")) / ".files"
+        done = await apply_retention(service, settings, uploads)
+        if done is None:
+            raise ConfigurationError("COACH_RETENTION_DAYS is not set: interviews are kept until deleted")
+    else:
+        if bool(args.ids) == bool(args.all):
+            raise ConfigurationError("name the interviews to delete, or give --all (not both)")
+        done = await delete_interviews(service, settings, current_owner(settings), None if args.all else args.ids)
+    out.write(
+        f"Deleted {len(done.interviews)} interview(s) with their feedback and recordings, {done.history_threads} "
+        f"chat thread(s), {done.uploads} upload(s) and {done.cache_files} cached model call(s).\n"
+    )
+    return 0
 
 
 def run_users(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -379,6 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--format", choices=["md", "json"], default="md")
     pg.add_argument("--cohort", action="store_true", help="an educator: the progress of the cohort you teach")
 
+    dl = sub.add_parser("delete", help="delete your interviews from every copy (transcripts, feedback, history)")
+    dl.add_argument("ids", nargs="*", metavar="ID", help="the interviews to delete")
+    dl.add_argument("--all", action="store_true", help="every one of your interviews")
+    sub.add_parser("retention", help="delete now what is older than COACH_RETENTION_DAYS, everywhere")
+
     us = sub.add_parser("users", help="accounts in the database (a cohort's candidates and educators)")
     us.add_argument("action", choices=["add", "list", "remove", "password"])
     us.add_argument("name", nargs="?", help="the user name (add, remove, password)")
@@ -418,6 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in ("db", "export", "import"):
             return asyncio.run(run_db(args, settings, out))
+        if args.command in ("delete", "retention"):
+            return asyncio.run(run_delete(args, settings, out))
         if args.command == "users":
             return run_users(args, settings, out)
         if args.command == "progress":

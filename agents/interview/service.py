@@ -228,6 +228,34 @@ class InterviewService:
         """This owner's scores across their interviews and what they leave unsaid most often."""
         return progress_of(await self.feedbacks(owner), self.library.rubric)
 
+    async def delete_interviews(self, owner: str | None, transcript_ids: Sequence[str] | None = None) -> list[str]:
+        """Delete these interviews of `owner` (all of theirs when None; with no login, those that
+        belong to nobody) with their feedback, judged parts and recordings; the ids deleted."""
+        if transcript_ids is None:
+            transcript_ids = [
+                t.id for t in await self.repository.interviews(owner) if owner is not None or t.owner is None
+            ]
+        deleted: list[str] = []
+        for transcript_id in transcript_ids:
+            if owner is None and (await self.repository.get(transcript_id)).owner is not None:
+                # Without login there is one local owner, and a user's interview is not theirs.
+                raise TranscriptError(transcript_id, "no such interview for this user")
+            if await self.repository.delete(transcript_id, owner):
+                deleted.append(transcript_id)
+            self.recordings.delete_all(transcript_id)
+        return deleted
+
+    async def delete_older_than(self, days: float) -> list[str]:
+        """Retention: delete every interview not touched for `days` (any owner's); the ids deleted."""
+        cutoff = utc_now() - timedelta(days=days)
+        old = [t.id for t in await self.repository.interviews(None) if t.updated_at < cutoff]
+        deleted = []
+        for transcript_id in old:
+            if await self.repository.delete(transcript_id):
+                deleted.append(transcript_id)
+            self.recordings.delete_all(transcript_id)
+        return deleted
+
     async def cohort_progress(self, members: Sequence[str]) -> dict[str, Progress]:
         """Each member's progress (an educator's view of their cohort; the caller names the members)."""
         return {m: await self.progress(m) for m in members}

@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +69,19 @@ class TranscriptStore:
     async def load_feedback(self, transcript_id: str) -> Feedback | None:
         """The saved feedback for an interview, if any."""
         return self.read_feedback(transcript_id)
+
+    async def delete(self, transcript_id: str, owner: str | None = None) -> bool:
+        """Delete the transcript, its feedback and its judged parts (see the protocol)."""
+        path = self.path_for(transcript_id)
+        with self._locked(transcript_id):
+            if not path.exists():
+                return False
+            if owner is not None:
+                self.load(transcript_id, owner)  # refuses another user's interview
+            path.unlink()
+            (self.reports / f"{transcript_id}.json").unlink(missing_ok=True)
+            shutil.rmtree(self.parts / transcript_id, ignore_errors=True)
+        return True
 
     async def save_part(self, transcript_id: str, part_key: str, body: str) -> None:
         """Keep one part's verdicts in `judged-parts/<id>/<key>.json`, atomically."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,10 @@ class RecordingStore:
         recording.heard_path.unlink(missing_ok=True)
         if not keep:
             recording.path.unlink(missing_ok=True)
+
+    def delete_all(self, transcript_id: str) -> None:
+        """Every recording kept for this interview, gone."""
+        shutil.rmtree(self._folder(transcript_id), ignore_errors=True)
 
     def pending(self, transcript_id: str) -> list[Recording]:
         """Recordings of this interview whose answers were never saved (oldest first)."""

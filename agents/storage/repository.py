@@ -46,6 +46,11 @@ class TranscriptRepository(Protocol):
         """The saved feedback of an interview, if any."""
         ...
 
+    async def delete(self, transcript_id: str, owner: str | None = None) -> bool:
+        """Delete an interview with its feedback and judged parts (False: there was none). With an
+        owner given, another user's interview is refused (TranscriptError) and nothing deleted."""
+        ...
+
     async def save_part(self, transcript_id: str, part_key: str, body: str) -> None:
         """Keep the judge's finished verdicts on one part of an interview (`part_key`: a hash of the
         part's text, the criteria, the rubric and the judge), so another instance need not redo them."""

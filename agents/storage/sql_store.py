@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     insert,
     select,
     update,
@@ -256,6 +257,27 @@ class SqlTranscriptStore:
                 await conn.execute(
                     insert(feedback).values(transcript_id=transcript_id, created_at=utc_now(), body=body)
                 )
+
+    async def delete(self, transcript_id: str, owner: str | None = None) -> bool:
+        """Delete the interview, its feedback and its judged parts in one transaction."""
+        if owner is not None:
+            try:
+                await self.get(transcript_id, owner)  # refuses another user's interview
+            except TranscriptError:
+                exists = await self._exists(transcript_id)
+                if exists:
+                    raise
+                return False
+        await self._ensure()
+        async with self.engine.begin() as conn:
+            done = await conn.execute(delete(interviews).where(interviews.c.id == transcript_id))
+            await conn.execute(delete(feedback).where(feedback.c.transcript_id == transcript_id))
+            await conn.execute(delete(partial_judgements).where(partial_judgements.c.transcript_id == transcript_id))
+        return bool(done.rowcount)
+
+    async def _exists(self, transcript_id: str) -> bool:
+        async with self.engine.connect() as conn:
+            return (await conn.scalar(select(interviews.c.id).where(interviews.c.id == transcript_id))) is not None
 
     async def save_part(self, transcript_id: str, part_key: str, body: str) -> None:
         """Keep the judge's finished verdicts on one part of an interview (`part_key` names the part's
