@@ -20,6 +20,7 @@ from chainlit.input_widget import Select, Slider, Switch
 from chainlit.types import ThreadDict
 
 from agents.adapters.accounts import Accounts
+from agents.adapters.logs import configure_logging, serving
 from agents.adapters.retention import apply_retention, delete_interviews
 from agents.adapters.web.auth import make_data_layer, token_policy
 from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
@@ -99,7 +100,11 @@ class CoachApp:
     async def render(self, conv: Conversation, stream: AsyncIterator[events.ServiceEvent]) -> None:
         """Every service event as what the browser shows."""
         async with conv.lock:  # one handler of a connection at a time (see Conversation.lock)
-            await self._render(conv, stream)
+            token = serving.set(conv.transcript_id)  # each log line names the interview served
+            try:
+                await self._render(conv, stream)
+            finally:
+                serving.reset(token)
         if conv.transcript_id is not None:
             cl.user_session.set(KEY_TRANSCRIPT_ID, conv.transcript_id)
 
@@ -401,6 +406,7 @@ def create_app(settings: Settings | None = None) -> CoachApp:
 
     private_umask()  # transcripts, history and secrets are personal data: 0600 files in a 0700 folder
     settings = settings or load_settings()
+    configure_logging(settings)
     tighten_tree(settings.coach_data_dir)
     app = CoachApp(settings)
     install_session_guards()

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         "else SQLite in the data dir). Default: database when COACH_DATABASE_URL is set, else files.",
     )
 
+    coach_log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as JSON objects with the instance and interview on each."
+    )
     coach_retention_days: float | None = Field(
         default=None,
         gt=0,

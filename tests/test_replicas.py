@@ -146,3 +146,47 @@ def test_login_on_a_database_server_needs_the_configured_secret(monkeypatch: pyt
     # SQLite is one machine's file: the secret kept in the data folder is enough there.
     monkeypatch.setenv("COACH_DATABASE_URL", "sqlite+aiosqlite:///interviews.db")
     assert token_policy(load_settings()) is not None
+
+
+def test_json_logs_name_the_instance_and_interview_and_never_an_answer(postgres: str, tmp_path: Path) -> None:
+    env = {
+        "COACH_AUTH_USERS": "u0:pw-0",
+        "CHAINLIT_AUTH_SECRET": SECRET,
+        "COACH_DATABASE_URL": postgres.replace("coach@", "coach:db-password-123@"),
+        "COACH_INSTANCE": "a",
+        "COACH_LOG_FORMAT": "json",
+    }
+    app = App(tmp_path / "data", env=env)
+    app.start()
+    try:
+        result = asyncio.run(Candidate(app.url, "u0", "pw-0").run())
+    finally:
+        app.kill()
+    assert result.finished and not result.errors
+    log = (tmp_path / f"app-{app.port}.log").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    ours = [line for line in lines if line["logger"] == "coach.interview"]
+    assert [line["message"] for line in ours][:2] == ["interview started", "answer saved"]
+    assert ours[-1]["message"] == "feedback ready" and ours[-1]["judge"] == "rule-based"
+    interview = ours[0]["interview"]
+    assert interview and all(line["interview"] == interview and line["instance"] == "a" for line in ours)
+    assert sum(1 for line in ours if line["message"] == "answer saved") == len(result.answers)
+    for answer in result.answers:
+        assert answer[:40] not in log, "an answer's text reached the log"
+    assert "db-password-123" not in log
+
+
+def test_a_log_line_names_the_interview_served_and_hides_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from agents.adapters.logs import ContextFilter, JsonFormatter, serving
+
+    record = logging.LogRecord("chainlit", logging.WARNING, __file__, 1, "failed for %s", ("key-abcdef123",), None)
+    token = serving.set("abc123")
+    try:
+        assert ContextFilter("b", ["key-abcdef123"]).filter(record)
+    finally:
+        serving.reset(token)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["interview"] == "abc123" and line["instance"] == "b" and line["level"] == "WARNING"
+    assert line["message"] == "failed for [redacted]"

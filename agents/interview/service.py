@@ -11,7 +11,9 @@ settings, end, resume and feedback. Each call is an async stream of events: the 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -70,6 +72,7 @@ from agents.storage.repository import TranscriptRepository
 RESUME_WINDOW = timedelta(days=7)
 _FLAG = re.compile(r"^\s*flag\b[\s:]*", re.I)  # "flag C2: reason", after feedback
 _OWN = re.compile(r"^\s*my scenario\s*:?\s*\n", re.I)  # "My scenario:" then the scenario's fields
+logger = logging.getLogger("coach.interview")
 _PROGRESS = re.compile(r"^\s*(?:my\s+)?progress\s*$", re.I)  # "My progress", between interviews
 _DRILL = re.compile(r"^\s*(?:drill|practi[sc]e my weakest( criteria)?)\s*$", re.I)
 MAX_REPLAY_FILES = 5  # per message in the browser; more are refused with a message, not judged
@@ -533,6 +536,15 @@ class Conversation:
         if self.session is not None and not self.session.finished:
             await self.session.abandon()
         self.session = await self.service.new_session(config, self.owner, own)
+        transcript = self.session.transcript
+        logger.info(
+            "interview started",
+            extra={
+                "interview": transcript.id,
+                "scenarios": len(transcript.scenario_ids),
+                "mode": transcript.models.get("mode"),
+            },
+        )
         async for ev in self.session.start():
             yield ev
 
@@ -581,6 +593,7 @@ class Conversation:
         session = self.session
         if session is None or session.finished:
             raise ConfigurationError("there is no interview under way to answer")
+        before = len(session.transcript.candidate_turns)
         try:
             async for ev in session.respond(text, spoken):
                 yield ev
@@ -593,6 +606,9 @@ class Conversation:
                 f"{md_inline(str(exc), 300)} Your answer is saved; send it again or end the interview.", warning=True
             )
             return
+        if len(session.transcript.candidate_turns) > before:  # its size and how it came, never its words
+            saved = {"answers": before + 1, "chars": len(text), "spoken": spoken is not None}
+            logger.info("answer saved", extra={"interview": session.transcript.id, **saved})
         if session.finished:
             async for judged in self._feedback(session):
                 yield judged
@@ -644,7 +660,12 @@ class Conversation:
 
     async def _feedback(self, session: InterviewSession) -> AsyncIterator[ServiceEvent]:
         yield JudgingStarted(self._judging_text(session))
+        started = time.perf_counter()
         feedback = await session.evaluate()
+        logger.info("feedback ready", extra={
+            "interview": session.transcript.id, "judge": feedback.judge_kind.value, "band": feedback.band.value,
+            "seconds": round(time.perf_counter() - started, 3),
+        })  # fmt: skip
         yield FeedbackReady(session.transcript, feedback)
         # Only now, after the candidate's own feedback: what a strong answer to each question says.
         for scenario in session.scenarios:
