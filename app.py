@@ -212,16 +212,13 @@ class CoachApp:
         """Delete this interview, or all of this user's, from every copy, once the user confirms."""
         wanted = action.payload.get("transcript_id")
         what = "this interview" if wanted else "all your interviews"
-        reply = await cl.AskActionMessage(
-            content=f"Delete {what} everywhere it is kept — transcript, feedback, recordings and chat history? "
+        sure = await _ask_yes_no(
+            f"Delete {what} everywhere it is kept — transcript, feedback, recordings and chat history? "
             "This cannot be undone.",
-            actions=[
-                cl.Action(name="confirm_delete", payload={"yes": True}, label="Delete"),
-                cl.Action(name="confirm_delete", payload={"yes": False}, label="Keep"),
-            ],
-            timeout=300,
-        ).send()
-        if not (reply and (reply.get("payload") or {}).get("yes")):
+            yes="Delete",
+            no="Keep",
+        )
+        if not sure:
             await cl.Message(content="Nothing was deleted.").send()
             return
         conv = self.conversation()
@@ -328,17 +325,13 @@ class CoachApp:
             return False
         if conv.voice.needs_agreement:
             where = md_inline(self.settings.shown_base_url, 80)
-            reply = await cl.AskActionMessage(
-                content=f"**Before your first recording:** spoken answers are transcribed by the provider at {where} "
+            agreed = await _ask_yes_no(
+                f"**Before your first recording:** spoken answers are transcribed by the provider at {where} "
                 "— your audio goes to them (your text is scrubbed of personal details, audio cannot be). Or the "
                 "local speech model on this machine transcribes them, a little less accurately.",
-                actions=[
-                    cl.Action(name="hosted_speech", payload={"agree": True}, label="Send my audio to the provider"),
-                    cl.Action(name="hosted_speech", payload={"agree": False}, label="Keep it on this machine"),
-                ],
-                timeout=300,
-            ).send()
-            agreed = bool(reply and (reply.get("payload") or {}).get("agree"))
+                yes="Send my audio to the provider",
+                no="Keep it on this machine",
+            )
             await self.render(conv, _one(conv.voice.agree(agreed)))
             return False  # the next press records, with the engine now chosen
         try:
@@ -507,6 +500,19 @@ def _with_time_guide(done: events.MessageDone) -> str:
         minutes = max(1, round(guide / 60))
         return f"{done.turn.text}\n\n⏱ _Time guide: about {minutes} min for this answer (about 20 min in all)._"
     return done.turn.text
+
+
+async def _ask_yes_no(content: str, *, yes: str, no: str) -> bool:
+    """Ask with two buttons; True only for a press of `yes` (not for `no`, nor for no answer in 5 min)."""
+    reply = await cl.AskActionMessage(
+        content=content,
+        actions=[
+            cl.Action(name="answer", payload={"yes": True}, label=yes),
+            cl.Action(name="answer", payload={"yes": False}, label=no),
+        ],
+        timeout=300,
+    ).send()
+    return bool(reply and (reply.get("payload") or {}).get("yes"))
 
 
 async def _one(event: events.ServiceEvent) -> AsyncIterator[events.ServiceEvent]:

@@ -411,16 +411,8 @@ class Conversation:
             yield WelcomeBack(transcript.id, len(transcript.candidate_turns), current)
         if go_on and session.unanswered_answer() is not None:
             # Its last answer was saved by an instance that stopped before replying: go on from it.
-            try:
-                async for ev in session.reply_to_saved_answer():
-                    yield ev
-            except ConflictError:
-                async for moved in self._moved_on(session):
-                    yield moved
-                return
-            if session.finished:
-                async for judged in self._feedback(session):
-                    yield judged
+            async for ev in self._then_feedback(session, session.reply_to_saved_answer()):
+                yield ev
             return
         pending = session.pending_question()
         if pending is not None:
@@ -618,15 +610,24 @@ class Conversation:
         session = self.session
         if session is None or session.finished:
             return
+        async for ev in self._then_feedback(session, session.end_early()):
+            yield ev
+
+    async def _then_feedback(
+        self, session: InterviewSession, stream: AsyncIterator[ServiceEvent]
+    ) -> AsyncIterator[ServiceEvent]:
+        """The session's events; if another tab saved meanwhile, where it stands now; if the
+        interview is over, its feedback."""
         try:
-            async for ev in session.end_early():
+            async for ev in stream:
                 yield ev
         except ConflictError:
             async for moved in self._moved_on(session):
                 yield moved
             return
-        async for judged in self._feedback(session):
-            yield judged
+        if session.finished:
+            async for judged in self._feedback(session):
+                yield judged
 
     async def update_settings(self, choices: dict[str, Any]) -> AsyncIterator[ServiceEvent]:
         """New choices: checked before anything changes; they apply to the next interview, or at once
