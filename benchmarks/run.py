@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,13 @@ async def engine_overhead(latency: float, turns: int) -> tuple[float, str]:
     return engine / raw, f"engine {engine * 1000:.1f} ms vs raw client {raw * 1000:.1f} ms per turn (median of {turns})"
 
 
-async def feedback_wait(latency: float, questions: int, incremental: bool) -> tuple[float, float]:
-    """Seconds from the last answer to feedback, and one judge call's latency, for an interview."""
-    with StubProcess(latency=latency) as stub:
+async def feedback_wait(
+    latency: float, questions: int, incremental: bool, costs: TokenCosts | None = None
+) -> tuple[float, float]:
+    """Seconds from the last answer to feedback, and one judge call's latency, for an interview
+    (`costs`: a stub whose latency grows with tokens, as a real server's does)."""
+    per_token = {"prefill_per_token": costs.prefill, "decode_per_token": costs.decode} if costs else {}
+    with StubProcess(latency=costs.fixed if costs else latency, **per_token) as stub:
         _env(stub, COACH_INCREMENTAL_JUDGE="true" if incremental else "false")
         settings = load_settings()
         library = load_library(settings.coach_prompts_dir)
@@ -136,7 +141,8 @@ async def feedback_wait(latency: float, questions: int, incremental: bool) -> tu
             settings, library, InterviewConfig(scenario_count=questions, max_probes=0, seed=questions)
         )
         # Between answers the candidate reads and types; meanwhile earlier scenarios are judged.
-        await _drive(session, "The AI should not diagnose; call 999 now because this could be serious.", latency * 1.5)
+        pause = (costs.pause if costs else latency) * 1.5
+        await _drive(session, "The AI should not diagnose; call 999 now because this could be serious.", pause)
         started = time.perf_counter()
         await session.evaluate()
         wait = time.perf_counter() - started
@@ -148,6 +154,56 @@ async def feedback_wait(latency: float, questions: int, incremental: bool) -> tu
         await judge.verdicts(one)
         single = time.perf_counter() - started
     return wait, single
+
+
+@dataclass(frozen=True)
+class TokenCosts:
+    """What one call costs on a real server: a fixed part, prefill per prompt token, decode per
+    completion token (seconds), and a pause between answers long enough for a background call."""
+
+    fixed: float
+    prefill: float
+    decode: float
+    pause: float
+
+
+def measure_token_costs(samples: int = 3) -> TokenCosts | None:
+    """The constants of llama.cpp's llama-server with the small real model on this machine (median
+    of `samples` judge-sized calls, prompt cache off, from the server's own timings); None when the
+    tier is not installed."""
+    import json
+    import urllib.request
+
+    from benchmarks.servers import LLAMA_MODEL_NAME, llama_binary, llama_weights, start_llama_server
+
+    if llama_binary() is None or llama_weights() is None:
+        return None
+    transcript = " ".join(["The AI should tell her to call 999 now because the pain may be her heart."] * 50)
+    fixed, prefill, decode = [], [], []
+    with start_llama_server() as base:
+        for i in range(samples + 1):  # the first call warms the model up and is not counted
+            body = {
+                "model": LLAMA_MODEL_NAME,
+                "messages": [{"role": "system", "content": f"Judge {i}."}, {"role": "user", "content": transcript}],
+                "max_tokens": 64,
+                "temperature": 0,
+                "cache_prompt": False,
+            }
+            request = urllib.request.Request(
+                f"{base}/chat/completions", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=300) as resp:
+                timings = json.load(resp)["timings"]
+            wall = time.perf_counter() - started
+            if i == 0:
+                continue
+            prefill.append(timings["prompt_per_token_ms"] / 1000)
+            decode.append(timings["predicted_per_token_ms"] / 1000)
+            fixed.append(max(0.0, wall - (timings["prompt_ms"] + timings["predicted_ms"]) / 1000))
+    costs = TokenCosts(statistics.median(fixed), statistics.median(prefill), statistics.median(decode), 0.0)
+    # A per-scenario judge call is about 1,500 prompt and 150 completion tokens: answers come slower.
+    return TokenCosts(costs.fixed, costs.prefill, costs.decode, costs.fixed + 1500 * costs.prefill + 150 * costs.decode)
 
 
 async def eval_throughput(latency: float, n: int, concurrency: int) -> tuple[float, float, int]:
@@ -284,6 +340,24 @@ async def main(args: argparse.Namespace) -> None:
                     f"wait {wait * 1000:.0f} ms, one judge call {single * 1000:.0f} ms",
                 )
             )
+
+    costs = measure_token_costs()
+    print("\n2b. Feedback wait, a stub whose latency grows with tokens as a real server's does")
+    if costs is None:
+        print("  llama.cpp tier not installed (make setup-llama): its per-token constants cannot be measured here")
+    else:
+        print(
+            f"  constants measured from llama-server (SmolLM2-135M, 2 threads, prompt cache off): fixed "
+            f"{costs.fixed * 1000:.0f} ms, prefill {costs.prefill * 1000:.2f} ms/token, decode "
+            f"{costs.decode * 1000:.1f} ms/token"
+        )
+        for incremental in (True, False):
+            wait, single = await feedback_wait(0.0, 8, incremental, costs)
+            label = f"8 questions, {'incremental' if incremental else 'end-of-interview'}"
+            ok = (wait / single <= 1.1) or not incremental
+            goal = "<= 1.1" if incremental else "(report)"
+            detail = f"wait {wait:.2f} s, one per-scenario judge call {single:.2f} s"
+            print(_line(label, wait / single, goal, ok, detail))
 
     print(f"\n3. Eval throughput, {args.n} transcripts")
     for concurrency in (1, 4, 16):

