@@ -195,11 +195,16 @@ def nginx_server(instances: Mapping[str, str], prefix: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc, 10)
+
+
+def _stop(proc: subprocess.Popen[bytes], seconds: float) -> None:
+    """Ask a server to stop; kill it if it has not within `seconds`."""
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 LLAMA_MODEL_NAME = "smollm2"
@@ -257,10 +262,6 @@ def start_llama_server(log_path: Path | None = None) -> Iterator[str]:
             time.sleep(0.5)
         yield f"{base}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc, 20)
         if log:
             log.close()
