@@ -188,3 +188,16 @@ def _set_user(user: Any) -> None:
     context.session.user = user  # what a login puts on the session
     cl.user_session.set(app_adapter.KEY_CONVERSATION, None)
     cl.user_session.set(app_adapter.KEY_TRANSCRIPT_ID, None)
+
+
+def test_the_terminal_works_on_a_database_no_app_has_set_up_yet(tmp_path: Path) -> None:
+    env = {"COACH_STORE": "database"}
+    done = run_coach(["interview", "--scenarios", "1", "--probes", "0"], tmp_path, "Call 999 now.\n", **env)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "## Feedback" in done.stdout
+    (tmp_path / "other").mkdir()
+    (tmp_path / "third").mkdir()
+    shown = run_coach(["progress"], tmp_path / "other", "", **env)  # a folder with no database at all
+    assert shown.returncode == 0, shown.stderr[-500:]
+    login = run_coach(["login", "--user", "x"], tmp_path / "third", "pw\n", **env)
+    assert login.returncode == 2 and "login is off" in login.stderr

@@ -2,7 +2,8 @@
 educator) and cohort; and failed logins, counted where every instance sees them.
 
 Reads happen inside Chainlit's synchronous login and token checks, so this uses a small
-synchronous engine on the interviews' database (see `sql_store.sync_engine`).
+synchronous engine on the interviews' database (see `sql_store.SyncTables`), the schema brought up
+to date on first use.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agents.domain.transcript import utc_now
 from agents.errors import ConfigurationError
-from agents.storage.sql_store import metadata, sync_engine
+from agents.storage.sql_store import SyncTables, metadata
 
 Role = Literal["candidate", "educator"]
 ROLES: tuple[Role, ...] = ("candidate", "educator")
@@ -55,11 +56,8 @@ def _check_name(name: str) -> str:
     return name
 
 
-class AccountStore:
+class AccountStore(SyncTables):
     """The accounts table."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = sync_engine(url)
 
     def add(self, name: str, password_hash: str, role: Role = "candidate", cohort: str | None = None) -> Account:
         """A new account; ConfigurationError if the name is taken or malformed."""
@@ -69,7 +67,7 @@ class AccountStore:
         if role == "educator" and not cohort:
             raise ConfigurationError("an educator needs the cohort they teach (--cohort NAME)")
         try:
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 conn.execute(
                     insert(users).values(
                         identifier=name, password_hash=password_hash, role=role, cohort=cohort, created_at=utc_now()
@@ -81,7 +79,7 @@ class AccountStore:
 
     def get(self, name: str) -> Account | None:
         """The account of `name`, if there is one."""
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             row = conn.execute(select(users).where(users.c.identifier == name)).first()
         if row is None:
             return None
@@ -90,19 +88,19 @@ class AccountStore:
 
     def all(self) -> list[Account]:
         """Every account, by name."""
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(select(users).order_by(users.c.identifier)).all()
         return [Account(r.identifier, r.password_hash, "educator" if r.role == "educator" else "candidate", r.cohort)
                 for r in rows]  # fmt: skip
 
     def count(self) -> int:
         """How many accounts there are."""
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return int(conn.scalar(select(func.count()).select_from(users)) or 0)
 
     def members(self, cohort: str) -> list[str]:
         """The candidates of one cohort, by name."""
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(
                 select(users.c.identifier)
                 .where(users.c.cohort == cohort, users.c.role == "candidate")
@@ -112,28 +110,25 @@ class AccountStore:
 
     def set_password(self, name: str, password_hash: str) -> None:
         """A new password (every login made with the old one ends: tokens name the credential)."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             done = conn.execute(update(users).where(users.c.identifier == name).values(password_hash=password_hash))
         if done.rowcount == 0:
             raise ConfigurationError(f"there is no account called {name}")
 
     def remove(self, name: str) -> None:
         """Remove an account (its logins end; its interviews stay until deleted or retained out)."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             done = conn.execute(delete(users).where(users.c.identifier == name))
         if done.rowcount == 0:
             raise ConfigurationError(f"there is no account called {name}")
 
 
-class DatabaseFailures:
+class DatabaseFailures(SyncTables):
     """Failed logins in the database (see `agents.security.passwords.FailureStore`)."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = sync_engine(url)
 
     def failures(self, key: str, since: float) -> int:
         """See FailureStore; older rows are dropped on the way."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(delete(login_failures).where(login_failures.c.identifier == key, login_failures.c.at < since))
             found = conn.scalar(
                 select(func.count()).select_from(login_failures).where(login_failures.c.identifier == key)
@@ -142,10 +137,10 @@ class DatabaseFailures:
 
     def record(self, key: str, at: float) -> None:
         """See FailureStore."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(insert(login_failures).values(identifier=key, at=at))
 
     def clear(self, key: str) -> None:
         """See FailureStore."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(delete(login_failures).where(login_failures.c.identifier == key))

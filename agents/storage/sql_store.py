@@ -12,6 +12,7 @@ revision, exactly one wins, whichever instance each runs on.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,38 @@ def upgrade_now(url: str) -> None:
         ) from None
     finally:
         engine.dispose()
+
+
+_schema_ready: set[str] = set()
+_schema_lock = threading.Lock()
+
+
+def ensure_schema(url: str) -> None:
+    """`upgrade_now` once per process and database: for what reads the tables from synchronous
+    code and may run before the app's start has migrated (the terminal, on a fresh database)."""
+    with _schema_lock:
+        if url not in _schema_ready:
+            upgrade_now(url)
+            _schema_ready.add(url)
+
+
+class SyncTables:
+    """Tables read and written through a small synchronous engine; the schema is brought up to date
+    on first use, not when the object is made."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = sync_engine(url)
+
+    def connect(self) -> Any:
+        """A connection, the schema ready."""
+        ensure_schema(self.url)
+        return self.engine.connect()
+
+    def begin(self) -> Any:
+        """A transaction, the schema ready."""
+        ensure_schema(self.url)
+        return self.engine.begin()
 
 
 def _upgrade(connection: Any, revision: str = "head") -> None:
@@ -324,14 +357,14 @@ def _row(transcript: Transcript) -> dict[str, Any]:
     }
 
 
-class DatabaseRevocations:
+class DatabaseRevocations(SyncTables):
     """Ended logins in the database every instance shares (see `agents.security.tokens`). A token is
     checked inside Chainlit's synchronous decoding, so this reads through a small synchronous engine;
     answers are reused for a second, which bounds both the load and how late another instance learns
     of a logout (the instance that logged the user out knows at once)."""
 
     def __init__(self, url: str, *, ttl_seconds: float = 1.0) -> None:
-        self.engine = sync_engine(url)
+        super().__init__(url)
         self.ttl = ttl_seconds
         self._cache: dict[str, tuple[float, float]] = {}
 
@@ -341,7 +374,7 @@ class DatabaseRevocations:
         hit = self._cache.get(user)
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             found = conn.scalar(select(revocations.c.revoked_before).where(revocations.c.identifier == user))
         value = float(found) if found is not None else 0.0
         self._cache[user] = (now, value)
@@ -350,10 +383,10 @@ class DatabaseRevocations:
     def revoke(self, user: str, at: float) -> None:
         """See RevocationStore: one row per user, only ever moved later."""
         try:
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 conn.execute(insert(revocations).values(identifier=user, revoked_before=at))
         except IntegrityError:  # a row already: move it later, never earlier
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 conn.execute(
                     update(revocations)
                     .where(revocations.c.identifier == user, revocations.c.revoked_before < at)
