@@ -29,6 +29,7 @@ FROZEN = [
     BLIND_FILTER_SET,
     BLIND_PRIVACY_SET,
     DATASETS / "pii_blind_v1",
+    DATASETS / "pii_blind_v3",
     DATASETS / "judge_blind_v1",
     DATASETS / "speech_v1",
 ]
