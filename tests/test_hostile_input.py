@@ -60,12 +60,52 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("she said my granddaughter ngozi has a rash that will not fade", "ngozi"),  # lower case after kin
+        ("her brother, the night porter, said Tomasz fell", "Tomasz"),  # a speaker the lists lack
+        ("Wiremu, the patient, asked about his statins", "Wiremu"),  # set beside a role
+        ("the district nurse, Anwen, changed the dressing", "Anwen"),
+        ("Prof. K. L. Mensah reviewed the scan", "K. L. Mensah"),  # initials after a title
+        ("Chidi's mum typed that he was floppy", "Chidi"),  # before a person's possessive
+        ("my name is ebere nwankwo and my chest hurts", "ebere nwankwo"),
+        ("the note was signed off '- Farhana R.'", "Farhana"),
+        ("PATIENT: OLUWASEUN ADEYEMI, ward 4", "OLUWASEUN ADEYEMI"),  # shouted, in no list
+        ("Kalani 'Lani' Akana asked about her inhaler", "Kalani 'Lani' Akana"),  # a nickname inside
+    ],
+)
+def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
+    out = Scrubber().scrub(text)
+    assert name not in out.text and "[name]" in out.text, out.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "gone"),
+    [
+        ("DOB 1984/11/02, asking about his inhaler", "date of birth", "1984/11/02"),
+        ("her date of birth was given as 9th of June 81", "date of birth", "9th of June 81"),
+        ("he lives at 12 Orchard Dr, Salem OR 97301 with his son", "address", "97301"),
+        ("send it to 300 N. Main St SE #12, Austin TX 78701 please", "address", "78701"),
+        ("ss# 321 54 9876 for the claim", "SSN", "321 54 9876"),
+        ("his SSN, 321.54.9876, was in the message", "SSN", "321.54.9876"),
+        ("A&E no. 44/10293 on the card", "record number", "44/10293"),
+    ],
+)
+def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind: str, gone: str) -> None:
+    out = Scrubber().scrub(text)
+    assert kind in out.kinds and gone not in out.text, out.text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Call 999 now or NHS 111 if unsure.",
         "Call 911 or 988, or Poison Control on 1-800-222-1222.",
         "Samaritans are on 116 123.",
         "Take 500 mg every 4 to 6 hours, no more than 4 g in 24 hours.",
+        "Fostair and Clexane were on the list, and Pepto-Bismol is no drink for a child.",  # brands, no people
+        "St. Swithin's Day was wet; the nurse said the pain had lasted five days.",
+        "She was 30 weeks pregnant with reduced movements, so maternity triage now.",
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

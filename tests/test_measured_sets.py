@@ -60,8 +60,14 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
 
 @pytest.mark.parametrize(
     ("folder", "min_recall", "max_damaged"),
-    [(DEV_PRIVACY_SET, 0.98, 0.01), (DATASETS / "pii_dev_v2", 0.82, 0.02), (BLIND_PRIVACY_SET, 0.90, 0.04)],
-    ids=["dev", "dev-hard", "blind"],
+    [
+        (DEV_PRIVACY_SET, 0.98, 0.01),
+        (DATASETS / "pii_dev_v2", 0.89, 0.02),
+        (DATASETS / "pii_dev_v3", 0.93, 0.02),
+        (BLIND_PRIVACY_SET, 0.90, 0.03),
+        (DATASETS / "pii_blind_v3", 0.92, 0.03),
+    ],
+    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3"],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:
     result = measure(Scrubber(), read_sentences(folder / "sentences.jsonl"))

@@ -1,5 +1,7 @@
 """People's names as lists: first names of many countries (the `gender-guesser` package's
-dictionary, about 45,000) and US census surnames (the `names` package, about 89,000).
+dictionary, about 45,000) and US census surnames (the `names` package, about 89,000); and what is
+not a name however capitalised: medicines, generic and brand (the `drug-named-entity-recognition`
+package's dictionary, from DrugBank, MeSH and MedlinePlus).
 
 Used where a statistical name finder is weak: names typed in lower case ("from kwame asante")
 and capitalised pairs it does not know ("Becky-Lynn Harlow"). A word counts only as part of a
@@ -63,3 +65,37 @@ def english_words() -> frozenset[str]:
     from english_words import get_english_words_set
 
     return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+@lru_cache(maxsize=1)
+def medicine_words() -> frozenset[str]:
+    """One-word medicine names in lower case ("clexane", "pepto-bismol"), except the few that are
+    also listed names ("allegra", "saha"): those are judged by their context."""
+    import bz2
+    import pickle
+
+    data = importlib.resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
+    with data.open("rb") as raw, bz2.open(raw) as f:
+        # The package's own dictionary, loaded as the package itself loads it.
+        variants = pickle.load(f)["drug_variant_to_canonical"]
+    first, last = gazetteer()
+    return frozenset(_plain(v) for v in variants if " " not in v and len(v) >= 3) - first - last
+
+
+_SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ies", "ied", "ment", "ments", "ness")
+
+
+def is_english_word(word: str) -> bool:
+    """Whether a lower-case word is English: in the dictionary, or an inflection of a word in it
+    ("reduced", "movements", "worries"; the dictionary lists head words only)."""
+    words = english_words()
+    if word in words:
+        return True
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if stem in words or (suffix in ("ies", "ied") and stem + "y" in words) or stem + "e" in words:
+                return True
+            if len(stem) >= 4 and stem[-1] == stem[-2] and stem[:-1] in words:
+                return True  # "stopped", "running"
+    return False

