@@ -25,6 +25,7 @@ from agents.adapters.retention import apply_retention, delete_interviews
 from agents.adapters.web.auth import make_data_layer, token_policy
 from agents.adapters.web.hardening import install_request_guard, install_session_guards, install_token_policy
 from agents.adapters.web.instance import install_instance
+from agents.adapters.web.oauth import OAuthPolicy, configured_providers
 from agents.config import Mode, Settings, load_settings
 from agents.domain.feedback import Feedback
 from agents.domain.library import load_library
@@ -80,9 +81,11 @@ class CoachApp:
         self.service = InterviewService(settings, self.library, self.store, pooled_judging=True)
         self.accounts = Accounts(settings)
         self._retained_at = 0.0
+        # Logins through an identity provider, when Chainlit finds one configured (OAUTH_* settings).
+        self.oauth = OAuthPolicy(settings) if configured_providers() else None
         self.tokens: TokenPolicy | None = None
-        if self.accounts.enabled:
-            self.tokens = token_policy(settings, self.accounts)
+        if self.accounts.enabled or self.oauth is not None:
+            self.tokens = token_policy(settings, self.accounts, self.oauth)
 
     # ----- the connection -------------------------------------------------------------------
 
@@ -387,6 +390,28 @@ class CoachApp:
         metadata = {"role": account.role, "cohort": account.cohort, **self.tokens.claims(username, credential)}
         return cl.User(identifier=username, metadata=metadata)
 
+    async def oauth_auth(
+        self, provider_id: str, token: str, raw_user_data: dict[str, Any], default_user: cl.User, *_: Any
+    ) -> cl.User | None:
+        """A login through an identity provider: admitted by the allowed domains, as the account
+        of that e-mail address when there is one (its role and cohort), else as a candidate."""
+        if self.tokens is None or self.oauth is None:
+            return None
+        name = self.oauth.identifier(provider_id, raw_user_data, default_user.identifier)
+        if name is None:
+            return None
+        account = await asyncio.to_thread(self.accounts.account, name)
+        credential = self.accounts.credential(name) if account is not None else self.oauth.credential(name)
+        if credential is None:
+            return None
+        metadata = {
+            "role": account.role if account is not None else "candidate",
+            "cohort": account.cohort if account is not None else None,
+            "provider": provider_id,
+            **self.tokens.claims(name, credential),
+        }
+        return cl.User(identifier=name, metadata=metadata)
+
     def data_layer(self) -> Any:
         """Thread history: SQLite in the data folder by default, COACH_DATABASE_URL for PostgreSQL."""
         return make_data_layer(self.settings)
@@ -431,13 +456,16 @@ def create_app(settings: Settings | None = None) -> CoachApp:
     cl.on_audio_start(app.on_audio_start)
     cl.on_audio_chunk(app.on_audio_chunk)
     cl.on_audio_end(app.on_audio_end)
+    # An earlier app of this process may have set these: each is set or cleared.
+    config.code.password_auth_callback = None
+    config.code.oauth_callback = None
+    config.code.on_logout = None
     if app.tokens is not None:
-        cl.password_auth_callback(app.password_auth)
+        if app.accounts.enabled:
+            cl.password_auth_callback(app.password_auth)
+        if app.oauth is not None:
+            cl.oauth_callback(app.oauth_auth)
         cl.on_logout(install_token_policy(app.tokens))
-    else:
-        # An earlier app of this process may have set these.
-        config.code.password_auth_callback = None
-        config.code.on_logout = None
     return app
 
 

@@ -82,12 +82,17 @@ class Settings(BaseSettings):
     coach_database_url: SecretStr | None = Field(
         default=None,
         description="Database for interviews and chat history (SQLAlchemy URL, e.g. postgresql+asyncpg://…); "
-        "default SQLite in the data dir for history, files for interviews.",
+        "default SQLite (interviews.db) in the data dir.",
+    )
+    coach_oauth_allowed_domains: str | None = Field(
+        default=None,
+        description="Logins through an identity provider (Chainlit's OAUTH_* settings): only e-mail addresses of "
+        "these comma-separated domains; unset, anyone the provider vouches for.",
     )
     coach_store: Literal["files", "database"] | None = Field(
         default=None,
-        description="Where interviews are kept: files (JSON in the data dir) or database (COACH_DATABASE_URL, "
-        "else SQLite in the data dir). Default: database when COACH_DATABASE_URL is set, else files.",
+        description="Where interviews are kept: database (COACH_DATABASE_URL, else SQLite in the data dir; the "
+        "default) or files (a JSON file each in the data dir).",
     )
 
     coach_log_format: Literal["text", "json"] = Field(
@@ -163,7 +168,7 @@ class Settings(BaseSettings):
         if self.coach_local_only and (self.coach_stt == "hosted" or self.coach_tts == "hosted"):
             raise ValueError("COACH_LOCAL_ONLY is set, so COACH_STT and COACH_TTS cannot be 'hosted'.")
         if self.coach_store is None:
-            self.coach_store = "database" if self.coach_database_url is not None else "files"
+            self.coach_store = "database"  # SQLite in the data folder unless COACH_DATABASE_URL names one
         if self.coach_stt is None:
             # A provider's endpoint hears the audio in openai mode (after the user agrees); local otherwise.
             stt = {Mode.MOCK: "fake", Mode.OPENAI: "hosted"}.get(self.coach_mode, "local")

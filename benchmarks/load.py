@@ -54,12 +54,15 @@ async def _drive(
     return [t.result() for t in tasks], peak, time.perf_counter() - started
 
 
-def _saved_in_files(data_dirs: list[Path]) -> dict[str, list[Transcript]]:
+async def _saved_in_folder(data_dir: Path) -> dict[str, list[Transcript]]:
+    """Every interview a data folder holds: in its SQLite database (the default store) and as files."""
     found: dict[str, list[Transcript]] = {}
-    for d in data_dirs:
-        for path in (d / "transcripts").glob("*.json"):
-            t = Transcript.model_validate_json(path.read_text(encoding="utf-8"))
-            found.setdefault(str(t.owner), []).append(t)
+    for path in (data_dir / "transcripts").glob("*.json"):
+        t = Transcript.model_validate_json(path.read_text(encoding="utf-8"))
+        found.setdefault(str(t.owner), []).append(t)
+    if (data_dir / "interviews.db").exists():
+        for owner, kept in (await saved_in_database(f"sqlite+aiosqlite:///{data_dir / 'interviews.db'}")).items():
+            found.setdefault(owner, []).extend(kept)
     return found
 
 
@@ -123,7 +126,7 @@ async def one_instance(line: Line, sizes: tuple[int, ...] = (10, 50, 100)) -> No
         finally:
             app.kill()
         p95, detail = _summary(results, peak, wall)
-        lost = _lost(results, _saved_in_files([root / "data"]))
+        lost = _lost(results, await _saved_in_folder(root / "data"))
         errors = sum(1 for r in results if r.errors or not r.finished)
         if p95 <= 1.0 and errors == 0:
             best = n
@@ -198,7 +201,7 @@ async def model_mode_with_faults(line: Line, n: int = 50, fault_rate: float = 0.
             app.kill()
         faults = sum(stub.faults.values())
         requests = stub.requests
-    lost = _lost(results, _saved_in_files([root / "data"]))
+    lost = _lost(results, await _saved_in_folder(root / "data"))
     fallback = sum(1 for r in results if r.feedback_text and "fallback" in r.feedback_text.lower())
     reached = sum(1 for r in results if r.finished)
     _p95, detail = _summary(results, peak, wall)

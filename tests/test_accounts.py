@@ -126,7 +126,7 @@ def test_the_users_command_adds_lists_and_removes(tmp_path: Path) -> None:
     assert "dana\tcandidate\tc9" in listed.stdout
     short = run_coach(["users", "add", "eve"], tmp_path, "short\n", **env)
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
-    files = run_coach(["users", "list"], tmp_path, "")
+    files = run_coach(["users", "list"], tmp_path, "", COACH_STORE="files")
     assert files.returncode == 2 and "accounts are kept in the database" in files.stderr
     assert run_coach(["users", "add", "zoe"], tmp_path, "zoe-password-1\n", **env).returncode == 0
     # The terminal signs in with the account.

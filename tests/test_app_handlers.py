@@ -214,8 +214,7 @@ async def test_password_users_only_resume_their_own(
         await module.on_message(cl.Message(content="start", type="user_message"))
         await module.on_message(cl.Message(content="Call 999 now.", type="user_message"))
         alice_id = cl.user_session.get(app_adapter.KEY_TRANSCRIPT_ID)
-        data = json.loads((tmp_path / "data" / "transcripts" / f"{alice_id}.json").read_text())
-        assert data["owner"] == "alice"
+        assert (await module.store.get(alice_id)).owner == "alice"
 
         ctx.session.user = cl.User(identifier="bob")
         _refresh()
@@ -257,7 +256,7 @@ async def test_two_tabs_never_lose_an_answer_silently(app_module: Any, ctx: Reco
     cl.user_session.set(app_adapter.KEY_CONVERSATION, second_tab)
     before = len(ctx.messages())
     await app_module.on_message(cl.Message(content="Tab two: see a GP.", type="user_message"))
-    saved = app_module.store.load(first_tab.transcript.id)
+    saved = await app_module.store.get(first_tab.transcript.id)
     answers = [t.text for t in saved.candidate_turns]
     assert answers == ["Tab one: call 999 now."], "the second tab overwrote the first"
     shown = "\n".join(ctx.messages()[before:])
@@ -265,7 +264,7 @@ async def test_two_tabs_never_lose_an_answer_silently(app_module: Any, ctx: Reco
     # The second tab now holds the latest copy and carries on from it.
     current = _session()
     await app_module.on_message(cl.Message(content="Tab two again: call 999.", type="user_message"))
-    answers = [t.text for t in app_module.store.load(first_tab.transcript.id).candidate_turns]
+    answers = [t.text for t in (await app_module.store.get(first_tab.transcript.id)).candidate_turns]
     assert answers == ["Tab one: call 999 now.", "Tab two again: call 999."], current
 
 

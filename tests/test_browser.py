@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.servers import App
+from tests.cli_process import saved_interviews
 from tests.real_parts import require_real_part
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +246,6 @@ def test_an_interview_answered_entirely_by_voice(tmp_path: Path) -> None:
     """Chromium's fake microphone plays a spoken answer (espeak-ng); each answer is recorded with the
     microphone button, heard by the local Whisper model, shown for a check, used as heard, and the
     interview reaches its report, with what was heard saved in the transcript."""
-    import json
     import shutil
     import subprocess
 
@@ -305,8 +305,8 @@ def test_an_interview_answered_entirely_by_voice(tmp_path: Path) -> None:
             b.close()
     finally:
         running.kill()
-    (saved,) = (tmp_path / "data" / "transcripts").glob("*.json")
-    turns = [t for t in json.loads(saved.read_text())["turns"] if t["role"] == "candidate"]
+    (saved,) = saved_interviews(tmp_path / "data")
+    turns = [t for t in saved["turns"] if t["role"] == "candidate"]
     assert turns and all(t["spoken"] is not None for t in turns)
     assert any("999" in t["text"] and "unsafe" in t["spoken"]["heard"].lower() for t in turns)
     assert not list((tmp_path / "data" / "recordings").rglob("*.wav"))  # each saved answer's audio is gone

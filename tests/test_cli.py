@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from evals.dataset import default_rubric
-from tests.cli_process import run_coach
+from tests.cli_process import run_coach, saved_interviews
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +34,8 @@ _run = run_coach
 
 
 def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
-    done = _run(["interview", "--scenarios", "2", "--seed", "7"], tmp_path, ANSWERS)
+    # Kept as files, the saved interview is a file to replay (the database: `coach export` writes one).
+    done = _run(["interview", "--scenarios", "2", "--seed", "7"], tmp_path, ANSWERS, COACH_STORE="files")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "offline mode" in out
@@ -44,7 +48,7 @@ def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
     assert any(t["kind"] == "probe" for t in data["turns"]), "the implicit first answer should be probed"
     assert any(t["kind"] == "consistency" for t in data["turns"])
 
-    replay = _run(["replay", saved.group(1), "--format", "json"], tmp_path)
+    replay = _run(["replay", saved.group(1), "--format", "json"], tmp_path, COACH_STORE="files")
     assert replay.returncode == 0, replay.stderr
     report = json.loads(replay.stdout.strip().splitlines()[0])
     assert report["source"] == saved.group(1)
@@ -83,12 +87,14 @@ def test_bad_configuration_is_a_clear_message(tmp_path: Path) -> None:
     assert "coach_mode" in done.stderr.lower() and "Traceback" not in done.stderr
 
 
-def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", ["database", "files"])
+def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path, store: str) -> None:
     import signal
     import time
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
     env.update({"COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
+    env["COACH_STORE"] = store
     proc = subprocess.Popen(
         [sys.executable, "-m", "agents.adapters.cli", "interview", "--scenarios", "2", "--seed", "3"],
         stdin=subprocess.PIPE,
@@ -100,30 +106,32 @@ def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path) ->
     )
     assert proc.stdin is not None
     # Answers are read line by line as the interview goes; kill once two are on disk.
-    folder = tmp_path / "data" / "transcripts"
+    data = tmp_path / "data"
     proc.stdin.write("\n".join(ANSWERS.splitlines()[:3]) + "\n")
     proc.stdin.flush()
     deadline = time.time() + 60
     saved: list[str] = []
     while time.time() < deadline:
-        files = list(folder.glob("*.json")) if folder.exists() else []
-        if files:
-            saved = [t["text"] for t in json.loads(files[0].read_text())["turns"] if t["role"] == "candidate"]
+        try:
+            found = saved_interviews(data)
+        except sqlite3.OperationalError:  # the database is being written this instant
+            found = []
+        if found:
+            saved = [t["text"] for t in found[0]["turns"] if t["role"] == "candidate"]
             if len(saved) >= 2:
                 break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     assert len(saved) >= 2, "answers were not on disk before the kill"
-    files = list(folder.glob("*.json"))
-    transcript = json.loads(files[0].read_text())  # still valid JSON: writes are atomic
+    (transcript,) = saved_interviews(data)  # still valid: writes are atomic (a rename, a transaction)
     kept = [t["text"] for t in transcript["turns"] if t["role"] == "candidate"]
     assert kept[:2] == ANSWERS.splitlines()[:2]
 
     assert transcript["status"] == "in_progress", "the kill came mid-interview"
-    resumed = _run(["interview", "--resume"], tmp_path, "\n".join(ANSWERS.splitlines()[3:]))
+    resumed = _run(["interview", "--resume"], tmp_path, "\n".join(ANSWERS.splitlines()[3:]), COACH_STORE=store)
     assert resumed.returncode == 0, resumed.stderr
     assert "Resuming interview" in resumed.stdout and "## Feedback" in resumed.stdout
-    final = json.loads(files[0].read_text())
+    (final,) = saved_interviews(data)
     answers = [t["text"] for t in final["turns"] if t["role"] == "candidate"]
     assert answers[: len(kept)] == kept and len(answers) > len(kept)

@@ -38,7 +38,7 @@ ANSWERS = "\n".join(
 def test_an_interview_runs_on_the_users_own_scenario_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "own.yaml"
     path.write_text(OWN)
-    done = run_coach(["interview", "--scenario", str(path), "--setting", "uk"], tmp_path, ANSWERS)
+    done = run_coach(["interview", "--scenario", str(path), "--setting", "uk"], tmp_path, ANSWERS, COACH_STORE="files")
     assert done.returncode == 0, done.stderr
     assert "Tinnitus after a new antibiotic" in done.stdout and "I started gentamicin" in done.stdout
     assert "no scenario-specific key risks were available" in done.stdout
@@ -47,7 +47,7 @@ def test_an_interview_runs_on_the_users_own_scenario_and_says_so(tmp_path: Path)
     transcript = json.loads(Path(saved.group(1)).read_text())
     assert transcript["own_scenarios"][0]["title"] == "Tinnitus after a new antibiotic"
     assert transcript["scenario_ids"] == [transcript["own_scenarios"][0]["id"]]
-    replay = run_coach(["replay", saved.group(1), "--format", "json"], tmp_path)
+    replay = run_coach(["replay", saved.group(1), "--format", "json"], tmp_path, COACH_STORE="files")
     assert replay.returncode == 0, replay.stderr
     assert "no scenario-specific key risks" in json.loads(replay.stdout.splitlines()[0])["notes"][1]
 

@@ -142,6 +142,7 @@ def test_export_and_import_move_interviews_losslessly(tmp_path: Path) -> None:
         tmp_path,
         stdin="",
         COACH_DATA_DIR=str(source),
+        COACH_STORE="files",  # a folder of files, as the file store (and versions before the database) keep it
     )
     assert started.returncode == 0, started.stderr
     finished = run_coach(
@@ -149,6 +150,7 @@ def test_export_and_import_move_interviews_losslessly(tmp_path: Path) -> None:
         tmp_path,
         stdin="The AI should tell her to call 999 now.\n",
         COACH_DATA_DIR=str(source),
+        COACH_STORE="files",
     )
     assert finished.returncode == 0, finished.stderr
     db = {"COACH_DATA_DIR": str(tmp_path / "data"), "COACH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'i.db'}"}

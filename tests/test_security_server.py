@@ -238,6 +238,6 @@ def test_data_folder_and_files_are_private(tmp_path: Path) -> None:
         app.kill()
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     files = [p for p in data.rglob("*") if p.is_file()]
-    assert any(p.name == "history.db" for p in files)
+    assert any(p.name == "interviews.db" for p in files)  # the interviews and the chat history
     loose = {str(p.relative_to(data)): oct(stat.S_IMODE(p.stat().st_mode)) for p in files if p.stat().st_mode & 0o077}
     assert not loose, f"readable by others: {json.dumps(loose)}"

@@ -3,11 +3,10 @@ user and sees only their interviews, and the login ends at logout, removal or a 
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_process import run_coach
+from tests.cli_process import run_coach, saved_interviews
 
 USERS = "alice:pw-alice-1,bob:pw-bob-1"
 
@@ -28,15 +27,15 @@ def test_each_user_sees_only_their_own_interviews(tmp_path: Path) -> None:
     assert coach(["login", "--user", "bob"], tmp_path, stdin="pw-bob-1\n").returncode == 0
     bobs = coach(["interview", "--scenarios", "1", "--probes", "0"], tmp_path, stdin="Call 999 now.\n")
     assert bobs.returncode == 0, bobs.stderr
-    (saved,) = (tmp_path / "data" / "transcripts").glob("*.json")
-    assert json.loads(saved.read_text())["owner"] == "bob"
-    transcript_id = saved.stem
+    (saved,) = saved_interviews(tmp_path / "data")
+    assert saved["owner"] == "bob"
+    transcript_id = saved["id"]
     assert coach(["login", "--user", "alice"], tmp_path, stdin="pw-alice-1\n").returncode == 0
     theirs = coach(["interview", "--resume", transcript_id], tmp_path)
     assert theirs.returncode == 2 and "no such interview for this user" in theirs.stderr
     mine = coach(["interview", "--scenarios", "1", "--probes", "0"], tmp_path, stdin="Call 999 now.\n")
     assert mine.returncode == 0
-    owners = sorted(json.loads(p.read_text())["owner"] for p in (tmp_path / "data" / "transcripts").glob("*.json"))
+    owners = sorted(t["owner"] for t in saved_interviews(tmp_path / "data"))
     assert owners == ["alice", "bob"]
 
 

@@ -4,6 +4,8 @@ resumes in the other."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from agents.config import Settings
 from agents.errors import ConfigurationError
 from agents.security.tokens import FileRevocations, RevocationStore
@@ -21,10 +23,29 @@ def database_url(settings: Settings) -> str:
 
 
 def make_repository(settings: Settings) -> TranscriptRepository:
-    """Where interviews are kept, as configured."""
+    """Where interviews are kept, as configured. The database first takes in whatever the data
+    folder still keeps as files (see `agents.storage.adopt`)."""
     if settings.coach_store == "database":
-        return SqlTranscriptStore(database_url(settings))
+        url = database_url(settings)
+        adopt_folder(settings, url)
+        return SqlTranscriptStore(url)
     return TranscriptStore(settings.coach_data_dir)
+
+
+def adopt_folder(settings: Settings, url: str) -> None:
+    """Move the data folder's interview files (and, when the interviews are in SQLite, its chat
+    history) into the database; a look and nothing more once they are in."""
+    from sqlalchemy.engine import make_url
+
+    from agents.storage.adopt import adopt_files, has_files
+
+    sqlite_file = None
+    if async_url(url).startswith("sqlite"):
+        name = make_url(url).database
+        sqlite_file = Path(name).resolve() if name and name != ":memory:" else None
+    history = (settings.coach_data_dir / "history.db").exists() and sqlite_file is not None
+    if has_files(settings.coach_data_dir) or history:
+        adopt_files(settings.coach_data_dir, url, sqlite_file)
 
 
 def shared_database(settings: Settings) -> bool:

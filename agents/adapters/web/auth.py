@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.adapters.accounts import Accounts
+from agents.adapters.web.oauth import OAuthPolicy
 from agents.config import Settings
 from agents.security.tokens import TokenPolicy
 from agents.storage.factory import history_url, make_revocations, require_shared_secret
@@ -29,14 +30,22 @@ def ensure_auth_secret(data_dir: Path) -> None:
     os.environ["CHAINLIT_AUTH_SECRET"] = path.read_text().strip()
 
 
-def token_policy(settings: Settings, accounts: Accounts | None = None) -> TokenPolicy:
+def token_policy(settings: Settings, accounts: Accounts | None = None, oauth: OAuthPolicy | None = None) -> TokenPolicy:
     """The login-token rules of this deployment, the same for the browser and the terminal: its
-    users, the auth secret (required on a shared database) and the shared revocations."""
+    users (and those an identity provider vouches for), the auth secret (required on a shared
+    database) and the shared revocations."""
     require_shared_secret(settings, os.environ.get("CHAINLIT_AUTH_SECRET"))
     ensure_auth_secret(settings.coach_data_dir)
     users = accounts or Accounts(settings)
+
+    def credential(name: str) -> str | None:
+        found = users.credential(name)
+        if found is None and oauth is not None:
+            return oauth.credential(name)
+        return found
+
     return TokenPolicy(
-        credential=users.credential,
+        credential=credential,
         secret=lambda: os.environ.get("CHAINLIT_AUTH_SECRET"),
         revocations=make_revocations(settings),
     )
