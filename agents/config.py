@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     coach_retry_max_wait: float = Field(default=20.0, ge=0, description="Longest wait between retries, seconds.")
     coach_judge_max_tokens: int = Field(default=3000, gt=0, description="Longest judge reply, in tokens.")
     coach_interviewer_max_tokens: int = Field(default=300, gt=0, description="Longest interviewer reply, in tokens.")
+    coach_judge_split: Literal["none", "dimension"] = Field(
+        default="none",
+        description="How the model judge is asked: every criterion in one call, or one call per dimension "
+        "(shorter replies, which small local models need; the shared prompt prefix is reused by the server).",
+    )
     coach_judge_reasks: int = Field(default=2, ge=0, le=5, description="Re-asks when judge output is invalid.")
     coach_max_answer_chars: int = Field(default=6000, gt=100, description="Answers longer than this are cut.")
     coach_local_only: bool = Field(default=False, description="Refuse to send any text to a model provider.")

@@ -20,7 +20,14 @@ def add_eval_parser(sub: Any) -> None:
     j = esub.add_parser("judge", help="measure a judge against labelled transcripts")
     j.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     j.add_argument("--judge", choices=["offline", "llm"], default="offline")
-    j.add_argument("--repeats", type=int, default=1)
+    j.add_argument("--repeats", type=int, default=1, help="judge each transcript this many times (each cached apart)")
+    j.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a fixed sample of N transcripts, stratified by labelled band",
+    )
     j.add_argument("--concurrency", type=int, default=4)
     j.add_argument("--no-cache", action="store_true", help="bypass the model-call cache")
     j.add_argument("--no-metamorphic", action="store_true", help="skip the metamorphic suites")

@@ -4,8 +4,10 @@ the human ceiling beside it and metamorphic suites generated from the same data.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,12 +235,17 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
         )
     ctx = EvalContext(settings, library, use_cache=not args.no_cache)
     samples = load_dataset(args.dataset, library.rubric)
-    if args.judge == "llm":
-        gateway = ctx.gateway("judge")
-        assert gateway is not None
-        judge: Any = LLMJudge(settings, library, gateway=gateway)
-    else:
-        judge = OfflineJudge(library)
+    if getattr(args, "sample", None):
+        samples = stratified_sample(samples, args.sample)
+
+    def make_judge(repeat: int) -> Any:
+        if args.judge == "llm":
+            gateway = ctx.gateway("judge", repeat)
+            assert gateway is not None
+            return LLMJudge(settings, library, gateway=gateway)
+        return OfflineJudge(library)
+
+    judge = make_judge(0)
 
     async def score(t: Transcript) -> Feedback:
         result: Feedback = await judge.evaluate(t)
@@ -246,7 +253,10 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
 
     repeats = max(1, args.repeats)
     runs: list[list[Feedback]] = []
+    seconds: list[float] = []
     for r in range(repeats):
+        judge = make_judge(r)
+        started = time.perf_counter()
         runs.append(
             await run_bounded(
                 [s.transcript for s in samples],
@@ -256,6 +266,8 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
                 quiet=args.quiet,
             )
         )
+        seconds.append(time.perf_counter() - started)
+    judge = make_judge(0)
     first = runs[0]
     predicted = [verdicts(fb) for fb in first]
     lengths = [sum(len(t.text.split()) for t in s.transcript.candidate_turns) for s in samples]
@@ -322,6 +334,8 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
         "ceiling": ceiling,
         "flip_rate": flip_rate,
         "fallbacks": fallbacks,
+        # Wall time per transcript of each repeat (a cached repeat takes next to none).
+        "seconds_per_transcript": [round(s / max(1, len(samples)), 2) for s in seconds],
         "metamorphic": meta,
         "usage": ctx.usage(),
         "per_sample": [
@@ -349,6 +363,20 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
     lines.append(f"Results: {json_path}  Report: {html_path}")
     print_lines(out, lines)
     return exit_code
+
+
+def stratified_sample(samples: list[LabelledSample], n: int) -> list[LabelledSample]:
+    """A fixed sample of `n` transcripts: the labelled bands in turn, each in an order given by a
+    hash of the id, so the same set comes back on every run and machine."""
+    by_band: dict[str, list[LabelledSample]] = {}
+    for s in sorted(samples, key=lambda s: hashlib.sha256(s.id.encode()).hexdigest()):
+        by_band.setdefault(s.band.value, []).append(s)
+    chosen: list[LabelledSample] = []
+    while len(chosen) < min(n, len(samples)):
+        for band in sorted(by_band):
+            if by_band[band] and len(chosen) < n:
+                chosen.append(by_band[band].pop(0))
+    return sorted(chosen, key=lambda s: s.id)
 
 
 def _fmt(x: float | None, spec: str = ".3f") -> str:
@@ -380,6 +408,10 @@ def _summary_lines(full: dict[str, Any]) -> list[str]:
     lines.append(f"answer length vs total score correlation: {_fmt(a.get('length_score_correlation'))}")
     if full["flip_rate"] is not None:
         lines.append(f"verdict flip rate across repeats: {full['flip_rate']:.4f}")
+    if full.get("seconds_per_transcript"):
+        lines.append(
+            "seconds per transcript, each repeat: " + ", ".join(f"{s:.1f}" for s in full["seconds_per_transcript"])
+        )
     weakest = sorted(a["criteria"].items(), key=lambda kv: kv[1]["macro_f1"] or 0)[:5]
     lines.append("weakest criteria (macro-F1): " + ", ".join(f"{k} {v['macro_f1']:.2f}" for k, v in weakest))
     conf = a["band_confusion"]

@@ -46,17 +46,19 @@ class EvalContext:
     use_cache: bool = True
     gateways: dict[str, ModelGateway] = field(default_factory=dict)
 
-    def gateway(self, role: Role) -> ModelGateway | None:
-        """A gateway for a role (shared within the run), or None offline."""
+    def gateway(self, role: Role, repeat: int = 0) -> ModelGateway | None:
+        """A gateway for a role (shared within the run), or None offline. Each repeat of a run
+        has a cache of its own, so a repeat asks the model again (and is kept for the next run)."""
         if self.settings.mode is Mode.OFFLINE:
             return None
-        if role not in self.gateways:
+        name = role if repeat == 0 else f"{role}-repeat-{repeat}"
+        if name not in self.gateways:
             cache = None
             if self.use_cache:
                 cache_dir = self.settings.coach_cache_dir or (self.settings.coach_data_dir / "cache")
-                cache = ResponseCache(cache_dir)
-            self.gateways[role] = ModelGateway(self.settings, role, cache=cache)
-        return self.gateways[role]
+                cache = ResponseCache(cache_dir if repeat == 0 else cache_dir / f"repeat-{repeat}")
+            self.gateways[name] = ModelGateway(self.settings, role, cache=cache)
+        return self.gateways[name]
 
     def stats(self) -> CallStats:
         """All gateways' counts added up."""

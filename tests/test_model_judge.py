@@ -147,6 +147,22 @@ def _criteria_reply(messages: list[object], met: set[str]) -> str:
     return json.dumps({"criteria": [{"id": c, "evidence": [], "reasoning": "r", "met": c in met} for c in wanted]})
 
 
+async def test_a_judge_split_by_dimension_asks_for_each_dimension_once_and_merges(
+    library: PromptLibrary, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript
+) -> None:
+    monkeypatch.setenv("COACH_MODE", "mock")
+    monkeypatch.setenv("COACH_JUDGE_SPLIT", "dimension")
+    mock_script.handle("judge", lambda msgs: _criteria_reply(msgs, {"B4", "S1", "F1"}))
+    fb = await LLMJudge(load_settings(), library).judge(parse_transcript_text(TEXT, "t"))
+    calls = mock_script.calls_for("judge")
+    asked = [str(getattr(call[-1], "content", "")).rsplit("only these criteria: ", 1)[-1] for call in calls]
+    expected = [", ".join(c.id for c in d.criteria) for d in library.rubric.dimensions]
+    assert [a.split(" (list", 1)[0] for a in asked] == expected, "not one call per dimension, in order"
+    assert fb.judge_kind is JudgeKind.MODEL
+    assert fb.scores["scope"] == 1 and fb.scores["safety"] == 1 and fb.scores["framing"] == 1
+    assert sum(len(d.criteria) for d in fb.dimensions.values()) == len(CRITERION_IDS)
+
+
 async def test_incremental_judging_starts_in_the_background_and_merges(
     library: PromptLibrary, monkeypatch: pytest.MonkeyPatch, mock_script: MockScript, tmp_path: object
 ) -> None:

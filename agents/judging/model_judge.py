@@ -213,6 +213,16 @@ class LLMJudge:
             }
         raise JudgeOutputError("no usable reply")  # pragma: no cover - loop always returns or raises
 
+    async def all_verdicts(self, transcript: Transcript) -> dict[str, CriterionResult]:
+        """Every criterion's verdict: in one call, or (COACH_JUDGE_SPLIT=dimension) one call per
+        dimension, one after another so each reuses the prompt the last one left on the server."""
+        if self.settings.coach_judge_split != "dimension":
+            return await self.verdicts(transcript)
+        results: dict[str, CriterionResult] = {}
+        for dimension in self.library.rubric.dimensions:
+            results |= await self.verdicts(transcript, [c.id for c in dimension.criteria])
+        return results
+
     async def evaluate(self, transcript: Transcript) -> Feedback:
         """Same as `judge` (the interface every judge shares)."""
         return await self.judge(transcript)
@@ -220,7 +230,7 @@ class LLMJudge:
     async def judge(self, transcript: Transcript) -> Feedback:
         """Feedback from the model judge, or the labelled offline fallback if the model fails."""
         try:
-            results = await self.verdicts(transcript)
+            results = await self.all_verdicts(transcript)
         except ModelUnavailableError as exc:
             return self.offline.judge(transcript, kind=JudgeKind.FALLBACK, fallback_reason=str(exc))
         except JudgeOutputError as exc:
