@@ -114,3 +114,35 @@ def test_interviewer_eval_seeds_are_the_same_in_every_process() -> None:
         for _ in range(3)
     }
     assert len(runs) == 1, runs
+
+
+def test_each_repeat_asks_the_model_again_and_is_cached_apart(
+    small_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COACH_MODE", "mock")
+    args = ["eval", "judge", "--judge", "llm", "--dataset", str(small_dataset), "--quiet", "--no-metamorphic"]
+    assert main([*args, "--repeats", "2", "--out", str(tmp_path / "a")]) == 0
+    first = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert first["usage"]["model_calls"] == 10 and first["usage"]["cache_hits"] == 0, "a repeat read the cache"
+    assert first["flip_rate"] is not None and len(first["seconds_per_transcript"]) == 2
+    assert main([*args, "--repeats", "2", "--out", str(tmp_path / "b")]) == 0
+    again = json.loads((tmp_path / "b" / "results.json").read_text())["usage"]
+    assert again["model_calls"] == 0 and again["cache_hits"] == 10, "the repeats were not kept for the next run"
+    capsys.readouterr()
+
+
+def test_a_sample_is_the_same_whatever_the_order_and_takes_the_bands_in_turn() -> None:
+    from collections import Counter
+
+    from evals.dataset import load_dataset
+    from evals.judge_suite import stratified_sample
+
+    samples = load_dataset(DEFAULT_DATASET, default_rubric())
+    chosen = stratified_sample(samples, 12)
+    assert [s.id for s in chosen] == [s.id for s in stratified_sample(list(reversed(samples)), 12)]
+    assert len(chosen) == 12 and len({s.id for s in chosen}) == 12
+    have = Counter(s.band.value for s in samples)
+    got = Counter(s.band.value for s in chosen)
+    for band, n in have.items():  # every band, as evenly as the set allows
+        assert got[band] == min(n, 12 // len(have)) or got[band] >= 12 // len(have), (got, have)
+    assert stratified_sample(samples, 1000) == sorted(samples, key=lambda s: s.id)
