@@ -24,7 +24,8 @@ async def _drain(events: object) -> list[MessageDone]:
 
 async def _session(library: PromptLibrary, tmp_path: Path, **cfg: object) -> InterviewSession:
     settings = load_settings()
-    config = InterviewConfig(**{"scenario_count": 2, "max_probes": 1, "seed": 3, **cfg})  # type: ignore[arg-type]
+    # UK scenarios: the scripted answers below name UK routes (999, A&E), whatever the bank holds.
+    config = InterviewConfig(**{"scenario_count": 2, "max_probes": 1, "seed": 3, "setting": "uk", **cfg})  # type: ignore[arg-type]
     return await InterviewSession.new(config, settings=settings, library=library, store=TranscriptStore(tmp_path))
 
 
