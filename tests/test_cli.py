@@ -35,7 +35,10 @@ _run = run_coach
 
 def test_scripted_interview_probes_saves_and_replays(tmp_path: Path) -> None:
     # Kept as files, the saved interview is a file to replay (the database: `coach export` writes one).
-    done = _run(["interview", "--scenarios", "2", "--seed", "7"], tmp_path, ANSWERS, COACH_STORE="files")
+    # UK scenarios, whatever the bank holds: the scripted answers name UK routes (999, A&E).
+    done = _run(
+        ["interview", "--scenarios", "2", "--seed", "7", "--setting", "uk"], tmp_path, ANSWERS, COACH_STORE="files"
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "offline mode" in out
