@@ -44,6 +44,19 @@ class CandidateResult:
     finished: bool = False
 
 
+def user_message(text: str, name: str) -> dict[str, Any]:
+    """The payload of Chainlit's `client_message` event for a message typed in the browser."""
+    message = {
+        "id": str(uuid.uuid4()),
+        "name": name,
+        "type": "user_message",
+        "output": text,
+        "createdAt": datetime.now(UTC).isoformat(),
+        "metadata": {},
+    }
+    return {"message": message, "fileReferences": []}
+
+
 class Candidate:
     """One candidate: `run()` logs in (if a password is given), starts an interview and answers it."""
 
@@ -140,17 +153,9 @@ class Candidate:
     async def _send(self, text: str) -> bool:
         """Send a chat message; False when the connection is already gone."""
         assert self._client is not None
-        message = {
-            "id": str(uuid.uuid4()),
-            "name": self.user,
-            "type": "user_message",
-            "output": text,
-            "createdAt": datetime.now(UTC).isoformat(),
-            "metadata": {},
-        }
         self.result.log.append(f"sent {text[:30]!r}")
         try:
-            await self._client.emit("client_message", {"message": message, "fileReferences": []})
+            await self._client.emit("client_message", user_message(text, self.user))
         except socketio.exceptions.SocketIOError:
             return False
         return True

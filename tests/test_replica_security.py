@@ -12,7 +12,6 @@ import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 import socketio
 
 from agents.domain.transcript import Role, Status
+from benchmarks.candidates import user_message
 from benchmarks.load import saved_in_database
 from benchmarks.servers import NGINX, ROOT, App, http_request, nginx_server
 from tests.real_parts import require_real_part
@@ -103,15 +103,7 @@ class Tab:
     async def send(self, text: str) -> None:
         """Type a message and send it."""
         assert self.client is not None
-        message = {
-            "id": str(uuid.uuid4()),
-            "name": "user",
-            "type": "user_message",
-            "output": text,
-            "createdAt": datetime.now(UTC).isoformat(),
-            "metadata": {},
-        }
-        await self.client.emit("client_message", {"message": message, "fileReferences": []})
+        await self.client.emit("client_message", user_message(text, "user"))
 
     async def until(self, what: str, seconds: float = 30.0) -> None:
         """Wait until something containing `what` was shown (or fail, showing what was)."""
