@@ -104,6 +104,10 @@ class Chat:
         self.page.click("#chat-submit")  # type: ignore[attr-defined]
         self.settle(before)
 
+    def judging(self) -> bool:
+        """Whether the judge's step is on the page (the interview has ended)."""
+        return bool(self.page.locator('[data-step-type="tool"]').count())  # type: ignore[attr-defined]
+
     def report_done(self) -> bool:
         return any(t.startswith("Feedback") for t in self.texts())
 
@@ -117,12 +121,32 @@ class Chat:
         return found
 
 
-def _wait_until(condition: object, seconds: float, message: str) -> None:
-    """Poll `condition()` until it is true; fail with `message` after `seconds`."""
+def _wait_until(condition: object, seconds: float, message: str, chat: Chat | None = None) -> None:
+    """Poll `condition()` until it is true; fail with `message` after `seconds` (and, given the
+    chat, the last messages it shows, so a failure in CI says what the page was doing)."""
     deadline = time.time() + seconds
     while not condition():  # type: ignore[operator]
-        assert time.time() < deadline, message
+        if time.time() >= deadline:
+            shown = "\n---\n".join(t[:300] for t in chat.texts()[-4:]) if chat is not None else ""
+            last = f"; the page's last messages:\n{shown}" if shown else ""
+            raise AssertionError(f"{message} within {seconds:g} s{last}")
         time.sleep(0.3)
+
+
+# Chainlit's microphone button has no id: it sits before the upload button, and it shows the level
+# meter (a canvas) while recording, a spinner while connecting, the microphone icon when off.
+_MICROPHONE_STATE = """() => {
+  const slot = document.querySelector('#upload-button')?.closest('span')?.previousElementSibling;
+  if (!slot) return 'absent';
+  if (slot.querySelector('canvas')) return 'on';
+  if (slot.querySelector('path[d^="M9.5 4C"]')) return 'off';
+  return 'connecting';
+}"""
+
+
+def _microphone(page: object) -> str:
+    """'on', 'off', 'connecting' or 'absent': the state of the page's microphone button."""
+    return str(page.evaluate(_MICROPHONE_STATE))  # type: ignore[attr-defined]
 
 
 def _open(page: object, url: str) -> None:
@@ -283,14 +307,21 @@ def test_an_interview_answered_entirely_by_voice(tmp_path: Path) -> None:
             chat = Chat(page)
             chat.send("Start interview: doctor, uk, 1 scenarios")
             for _ in range(4):
-                if chat.report_done():
+                # The last answer starts the judge (its step shows at once, the report a moment later):
+                # then there is nothing left to answer.
+                if chat.report_done() or chat.judging():
                     break
                 before = chat.msgs.count()
                 page.evaluate("document.activeElement && document.activeElement.blur()")
                 page.keyboard.press("p")  # the microphone button's shortcut
+                # The first press loads the speech model: speak only once the microphone is on, as a
+                # user waits for the spinner to end (a second press while it spins would start again).
+                _wait_until(lambda: _microphone(page) == "on", 60, "the microphone never came on", chat)
                 time.sleep(9)
                 page.keyboard.press("p")
-                _wait_until(lambda at=before: any("I heard" in t for t in chat.texts()[at:]), 60, "nothing was heard")
+                _wait_until(lambda: _microphone(page) == "off", 30, "the microphone did not stop", chat)
+                heard = lambda at=before: any("I heard" in t for t in chat.texts()[at:])  # noqa: E731
+                _wait_until(heard, 60, "nothing was heard", chat)
                 _shot(page, "05-voice-heard.png")
                 before = chat.msgs.count()
                 page.get_by_role("button", name="Use as heard").last.click()
