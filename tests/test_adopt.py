@@ -157,3 +157,21 @@ def test_the_terminal_reads_interviews_that_were_files(tmp_path: Path, library: 
     shown = run_coach(["progress", "--format", "json"], tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert not TranscriptStore(data).path_for(kept[0].id).exists()
+
+
+def test_replaying_a_moved_file_judges_the_databases_copy(tmp_path: Path, library: PromptLibrary) -> None:
+    """`coach replay .coach/transcripts/ID.json` still works after the move deleted the file, and an
+    interview id alone names one; a name that is neither still says the file was not found."""
+    kept = _folder_with_files(tmp_path / "data", library)
+    moved = tmp_path / "data" / "transcripts" / f"{kept[1].id}.json"
+    assert moved.exists()
+    first = run_coach(["replay", str(moved), "--format", "json"], tmp_path)  # the move happens here
+    assert first.returncode == 0, first.stderr
+    assert not moved.exists()
+    again = run_coach(["replay", str(moved), kept[0].id, "--format", "json"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    reports = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [r["source"] for r in reports] == [str(moved), kept[0].id]
+    assert f"judging interview {kept[1].id} as saved in the interviews' database" in again.stderr
+    missing = run_coach(["replay", str(tmp_path / "nowhere.json"), "--format", "json"], tmp_path)
+    assert missing.returncode == 1 and "not found" in missing.stderr

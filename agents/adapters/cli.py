@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +17,7 @@ from agents.domain.feedback import Feedback
 from agents.domain.library import PromptLibrary, load_library
 from agents.domain.scenarios import PROFESSIONS, load_own_scenario
 from agents.domain.speech import DeliveryLimits
-from agents.domain.transcript import InterviewConfig
+from agents.domain.transcript import InterviewConfig, save_transcript
 from agents.errors import CoachError, ConfigurationError
 from agents.interview import events
 from agents.interview.service import InterviewService, Upload
@@ -239,7 +240,31 @@ async def run_replay(args: argparse.Namespace, settings: Settings, out: TextIO, 
             "(or COACH_MODE=mock for a scripted test model)."
         )
     service = InterviewService(settings, _library(settings), make_repository(settings))
-    uploads = [Upload(name, name) for name in args.files]
+    with tempfile.TemporaryDirectory(prefix="coach-replay-") as held:
+        uploads = [await _saved_or_file(service, settings, name, Path(held), err) for name in args.files]
+        return await _replay(service, uploads, args, out, err)
+
+
+async def _saved_or_file(service: InterviewService, settings: Settings, name: str, held: Path, err: TextIO) -> Upload:
+    """The file as named; or, when no such file exists but an interview of that name (its id, or a
+    transcript file the data folder's move put into the database) is saved, that interview."""
+    path = Path(name)
+    if path.exists() or path.suffix not in ("", ".json"):
+        return Upload(name, name)
+    from agents.adapters.terminal_login import current_owner
+
+    try:
+        transcript = await service.repository.get(path.stem, owner=current_owner(settings))
+    except CoachError:
+        return Upload(name, name)  # judged as the file it names: "file not found"
+    where = "the interviews' database" if settings.coach_store == "database" else "the data folder"
+    err.write(f"note: {name} is not a file here; judging interview {transcript.id} as saved in {where}\n")
+    return Upload(name, str(save_transcript(transcript, held)))
+
+
+async def _replay(
+    service: InterviewService, uploads: list[Upload], args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
     failed = 0
     async for ev in service.replay(uploads, mode=args.judge):
         if isinstance(ev, events.ReplayFailed):
