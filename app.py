@@ -42,6 +42,7 @@ from agents.reporting.report import (
     details_markdown,
     reference_markdown,
     summary_markdown,
+    tasks_markdown,
     to_html,
     to_markdown,
 )
@@ -600,6 +601,9 @@ async def _show_feedback(
             )
         )
     await cl.Message(content=details_markdown(feedback), actions=actions).send()
+    task = tasks_markdown(feedback)
+    if task:
+        await cl.Message(content=task).send()
     spoken = delivery_markdown(feedback, limits)
     if spoken:
         await cl.Message(content=spoken).send()

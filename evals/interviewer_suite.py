@@ -258,7 +258,7 @@ async def simulate(
             check.probe_details.append({"scenario": scenario.id, "target": turn.probe_target, "on_target": on_target})
             low = turn.text.lower()
             # A cue the candidate has already been shown (in the user's message) gives nothing away.
-            shown = f"{scenario.question} {scenario.user_prompt or ''} {scenario.ai_answer or ''}".lower()
+            shown = f"{scenario.question} {scenario.material}".lower()
             for cue in (c for r in scenario.key_risks if r.criterion == turn.probe_target for c in r.cues):
                 if len(cue) > 4 and cue.lower() in low and cue.lower() not in shown:
                     check.presuppositions.append(f"{scenario.id}: probe for {turn.probe_target} says {cue!r}")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from agents.domain.library import PromptLibrary, load_library
-from agents.domain.scenarios import PROFESSIONS, TaskKind
+from agents.domain.scenarios import CHECKED_KINDS, PROFESSIONS, TaskKind
 from agents.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,8 @@ def test_bank_covers_professions_settings_and_task_kinds(library: PromptLibrary)
     bank = library.scenarios
     assert len(bank) >= 30
     kinds = Counter(s.kind for s in bank)
-    assert all(kinds[k] >= 5 for k in TaskKind)
+    # The five open kinds in five scenarios each; each kind whose task has a right result in two.
+    assert all(kinds[k] >= (2 if k in CHECKED_KINDS else 5) for k in TaskKind), kinds
     settings = Counter(s.setting.value for s in bank)
     assert settings["uk"] >= 12 and settings["us"] >= 12
     for prof in PROFESSIONS:
@@ -34,7 +35,7 @@ def test_uk_and_us_conventions_are_kept_apart(library: PromptLibrary) -> None:
     us_only = ("911", "emergency room", "acetaminophen", "tylenol", "poison control")
     uk_only = ("999", "nhs 111", "a&e", "paracetamol", "nice ")
     for s in library.scenarios:
-        text = " ".join([s.question, s.user_prompt or "", s.ai_answer or "", s.escalation]).lower()
+        text = " ".join([s.question, s.material, s.escalation]).lower()
         other = us_only if s.setting.value == "uk" else uk_only
         assert not [w for w in other if w in text], s.id
 
@@ -101,9 +102,7 @@ def test_a_cue_counts_only_as_a_phrase_said_as_meant(cue: str, text: str, said: 
 
 # Bank scenarios whose clinical facts still wait for a quoted source on an allowed page (the stored
 # search corpora returned none). A scenario added without sources fails the test below.
-AWAITING_SOURCES = {
-    "us-back-pain-cauda-equina",
-}
+AWAITING_SOURCES: set[str] = set()
 
 
 def test_every_bank_scenario_quotes_an_authoritative_source(library: PromptLibrary) -> None:
@@ -133,7 +132,9 @@ def test_key_risk_cues_never_copy_the_users_words_or_the_ai_answer(library: Prom
 
     copied = []
     for s in library.scenarios:
-        shown = f"{s.user_prompt or ''} {s.ai_answer or ''}".lower()
-        for risk in s.key_risks:
-            copied += [(s.id, cue) for cue in risk.cues if len(cue) > 3 and cue_said(cue, shown)]
+        shown = s.material.lower()
+        cues = [c for risk in s.key_risks for c in risk.cues]
+        if s.check is not None:
+            cues += [*s.check.reason_cues, *s.check.turn_cues, *s.check.overreach_cues]
+        copied += [(s.id, cue) for cue in cues if len(cue) > 3 and cue_said(cue, shown)]
     assert not copied, copied

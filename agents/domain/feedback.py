@@ -75,6 +75,19 @@ def delivery_rows(transcript: Transcript) -> list[AnswerDelivery]:
     ]
 
 
+class TaskResult(BaseModel):
+    """Whether the candidate did a scenario's task itself right (the ranking, the grades, the message,
+    the invented references…), beside the six dimensions and never part of them."""
+
+    scenario_id: str
+    kind: str = Field(description="The scenario's task kind, e.g. 'rank'.")
+    title: str
+    evidence: list[EvidenceQuote] = Field(default_factory=list, description="The candidate's words it rests on.")
+    expected: str = Field(description="What doing the task right produces.")
+    found: list[str] = Field(description="What the answers produced, item by item, against what was expected.")
+    right: bool = Field(description="True when the task was done right in full.")
+
+
 class Feedback(BaseModel):
     """The full judgement of one transcript."""
 
@@ -98,6 +111,9 @@ class Feedback(BaseModel):
     )
     delivery: list[AnswerDelivery] = Field(
         default_factory=list, description="For answers given by voice: how they were delivered (never scored)."
+    )
+    tasks: list[TaskResult] = Field(
+        default_factory=list, description="For scenarios whose task has a right result: whether it was done right."
     )
     created_at: datetime = Field(default_factory=utc_now)
 
@@ -133,6 +149,7 @@ class Feedback(BaseModel):
             "prompt_versions": self.prompt_versions,
             "scenario_coverage": self.scenario_coverage,
             "delivery": [d.model_dump() for d in self.delivery],
+            "tasks": [t.model_dump() for t in self.tasks],
         }
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agents.domain.rubric import Direction, Rubric, Scope
 from agents.domain.scenarios import Scenario
 from agents.domain.speech import SpeechLexicon
+from agents.domain.tasks import TaskWords
 from agents.errors import DataError, validation_problems
 
 
@@ -91,6 +92,7 @@ class PromptLibrary(BaseModel):
         default_factory=list, description="Judges' agreement with human labels on held-out sets."
     )
     speech: SpeechLexicon = Field(description="What speech-to-text is told; how heard text is written; delivery.")
+    tasks: TaskWords = Field(description="How the report reads a task's own result (ranking, grades…).")
 
     def agreement_of(self, judge: str) -> MeasuredAgreement | None:
         """The held-out figure for a judge as configured now (same rubric and analyzer), if measured."""
@@ -170,6 +172,7 @@ class PromptLibrary(BaseModel):
             "privacy": self.privacy_version,
             "measured": self.measured_version,
             "speech": self.speech.version,
+            "tasks": self.tasks.version,
         }
         out.update({f"template:{k}": t.version for k, t in sorted(self.templates.items())})
         return out
@@ -274,6 +277,11 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         speech = SpeechLexicon.model_validate(_read_yaml(speech_path))
     except ValidationError as exc:
         raise DataError(_validation_message(speech_path, exc)) from exc
+    tasks_path = root / "analyzer" / "tasks.yaml"
+    try:
+        tasks = TaskWords.model_validate(_read_yaml(tasks_path))
+    except ValidationError as exc:
+        raise DataError(_validation_message(tasks_path, exc)) from exc
     return PromptLibrary(
         root=root,
         rubric=rubric,
@@ -287,6 +295,7 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         measured_version=measured_version,
         measured=measured,
         speech=speech,
+        tasks=tasks,
     )
 
 

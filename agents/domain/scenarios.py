@@ -8,23 +8,43 @@ import re
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from agents.errors import DataError
 from agents.security.limits import read_bounded
 
 
 class TaskKind(StrEnum):
-    """The five kinds of job task the interview covers."""
+    """The kinds of job task the interview covers: the five open ones, and six whose task itself has
+    a right result the report checks beside the six dimensions (see `agents.judging.tasks`)."""
 
     REVIEW = "review"
     RUBRIC = "rubric"
     PROMPT_DESIGN = "prompt_design"
     ESCALATION = "escalation"
     BIAS = "bias"
+    RANK = "rank"  # which of two plausible responses is better, and the decisive reason
+    GRADE = "grade"  # grades against a supplied rubric, compared with reference grades
+    MULTI_TURN = "multi_turn"  # the message of a chat where the AI should have changed course
+    IDEAL_RESPONSE = "ideal_response"  # the response itself, checked against the key risks
+    CITATIONS = "citations"  # which cited references are fabricated
+    SCOPE_CREEP = "scope_creep"  # what the AI read into a result or image beyond its scope
+
+
+CHECKED_KINDS = frozenset(
+    {
+        TaskKind.RANK,
+        TaskKind.GRADE,
+        TaskKind.MULTI_TURN,
+        TaskKind.IDEAL_RESPONSE,
+        TaskKind.CITATIONS,
+        TaskKind.SCOPE_CREEP,
+    }
+)
 
 
 class Setting(StrEnum):
@@ -115,6 +135,44 @@ class KeyRisk(BaseModel):
         return any(cue_said(cue, text) for cue in self.cues)
 
 
+class Response(BaseModel):
+    """One of the responses a ranking task shows."""
+
+    label: str = Field(pattern=r"^[A-D]$", description="A, B…: how the candidate names it.")
+    text: str = Field(min_length=1)
+
+
+class ChatMessage(BaseModel):
+    """One message of the chat a multi-turn task shows."""
+
+    role: Literal["user", "ai"]
+    text: str = Field(min_length=1)
+
+
+class GradingItem(BaseModel):
+    """One item of the rubric a grading task supplies, with this answer's reference grade."""
+
+    id: str = Field(pattern=r"^R\d+$", description="R1, R2…: how the candidate names it.")
+    text: str = Field(min_length=1)
+    grade: Literal["met", "not_met"] = Field(description="The reference grade of the AI answer on this item.")
+
+
+class TaskCheck(BaseModel):
+    """What doing the task right produces, for the kinds that have one (the fields of its kind)."""
+
+    better: str | None = Field(default=None, description="rank: the better response's label.")
+    reason: str | None = Field(default=None, description="rank: the decisive reason; scope_creep: the overreach.")
+    reason_cues: list[str] = Field(default_factory=list, description="rank: phrases that give the reason.")
+    turn: int | None = Field(
+        default=None, ge=1, description="multi_turn: the AI message (1-based) that should have changed course."
+    )
+    turn_cues: list[str] = Field(default_factory=list, description="multi_turn: phrases naming the late red flag.")
+    fabricated: list[int] = Field(default_factory=list, description="citations: the invented references' numbers.")
+    genuine: list[int] = Field(default_factory=list, description="citations: the real references' numbers.")
+    overreach: str | None = Field(default=None, description="scope_creep: what the AI claimed it could not know.")
+    overreach_cues: list[str] = Field(default_factory=list, description="scope_creep: phrases naming it.")
+
+
 class Scenario(BaseModel):
     """One interview question with its material."""
 
@@ -138,6 +196,65 @@ class Scenario(BaseModel):
         description="A strong answer to the question, shown only after feedback, never to the interviewer.",
     )
     reference_meets: list[str] = Field(default_factory=list, description="The criteria the reference answer states.")
+    responses: list[Response] = Field(default_factory=list, description="rank: the responses to compare.")
+    chat: list[ChatMessage] = Field(default_factory=list, description="multi_turn: the chat, user first.")
+    grading_rubric: list[GradingItem] = Field(default_factory=list, description="grade: the rubric to apply.")
+    check: TaskCheck | None = Field(default=None, description="What doing this kind of task right produces.")
+
+    @property
+    def material(self) -> str:
+        """Everything the candidate is shown besides the question: the prompt, the answer, the
+        responses to rank, the chat, the rubric to apply."""
+        parts = [self.user_prompt or "", self.ai_answer or ""]
+        parts += [r.text for r in self.responses] + [m.text for m in self.chat]
+        parts += [g.text for g in self.grading_rubric]
+        return "\n\n".join(p for p in parts if p)
+
+    @model_validator(mode="after")
+    def _task_material(self) -> Scenario:
+        """Each checked kind has the material and the check it needs (a user's own scenario of
+        such a kind too: without them there is nothing to check)."""
+        kind, check = self.kind, self.check or TaskCheck()
+        problem: str | None = None
+        if kind is TaskKind.RANK:
+            labels = [r.label for r in self.responses]
+            if len(labels) != 2 or len(set(labels)) != 2:
+                problem = "responses: a ranking task shows exactly two responses with different labels"
+            elif check.better not in labels:
+                problem = f"check.better: must be one of the responses' labels {labels}"
+            elif not check.reason_cues:
+                problem = "check.reason_cues: give the phrases that state the decisive reason"
+        elif kind is TaskKind.GRADE:
+            ids = [g.id for g in self.grading_rubric]
+            if len(ids) < 3 or len(set(ids)) != len(ids):
+                problem = "grading_rubric: at least three items with different ids (R1, R2…)"
+            elif not self.ai_answer:
+                problem = "ai_answer: a grading task grades an AI answer"
+        elif kind is TaskKind.MULTI_TURN:
+            if len(self.chat) < 4 or self.chat[0].role != "user":
+                problem = "chat: at least four messages, the user's first"
+            elif check.turn is None or check.turn > len(self.chat) or self.chat[check.turn - 1].role != "ai":
+                problem = "check.turn: the number (1-based) of an AI message in chat"
+            elif not check.turn_cues:
+                problem = "check.turn_cues: give the phrases that name the late red flag"
+        elif kind is TaskKind.CITATIONS:
+            numbers = sorted(check.fabricated + check.genuine)
+            cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", self.ai_answer or "")})
+            if not check.fabricated:
+                problem = "check.fabricated: the numbers of the invented references"
+            elif numbers != cited:
+                problem = f"check: fabricated and genuine together must list every reference cited {cited}"
+        elif kind is TaskKind.SCOPE_CREEP:
+            if not check.overreach_cues or not self.ai_answer:
+                problem = "check.overreach_cues and ai_answer: the answer that overreaches and phrases naming it"
+        elif kind is TaskKind.IDEAL_RESPONSE:
+            if not self.user_prompt or self.ai_answer:
+                problem = "user_prompt (and no ai_answer): the candidate writes the response"
+            elif not self.key_risks and not self.own:
+                problem = "key_risks: what the ideal response must contain"
+        if problem is not None:
+            raise ValueError(problem)
+        return self
 
     @property
     def exercises(self) -> set[str]:

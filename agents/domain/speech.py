@@ -95,8 +95,7 @@ class SpeechLexicon(BaseModel):
                 [
                     scenario.title,
                     scenario.question,
-                    scenario.user_prompt or "",
-                    scenario.ai_answer or "",
+                    scenario.material,
                     " ".join(r.text for r in scenario.key_risks),
                     scenario.escalation or "",
                 ]

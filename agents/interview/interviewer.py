@@ -37,10 +37,20 @@ def question_markdown(scenario: Scenario, number: int, total: int, library: Prom
     header = header.replace("$number", str(number)).replace("$total", str(total)).replace("$title", scenario.title)
     parts = [header]
     if scenario.user_prompt:
-        label = "The user asked the AI:" if scenario.ai_answer or scenario.kind is TaskKind.REVIEW else "The prompt:"
-        parts.append(f"**{label}**\n\n" + _quote(scenario.user_prompt))
+        asked = scenario.ai_answer or scenario.responses or scenario.kind in (TaskKind.REVIEW, TaskKind.IDEAL_RESPONSE)
+        label = "The user wrote to the AI:" if scenario.kind is TaskKind.IDEAL_RESPONSE else "The user asked the AI:"
+        parts.append(f"**{label if asked else 'The prompt:'}**\n\n" + _quote(scenario.user_prompt))
+    for message_no, message in enumerate(scenario.chat, start=1):
+        who = "User" if message.role == "user" else "AI"
+        parts.append(f"**Message {message_no} — {who}:**\n\n" + _quote(message.text))
+    for response in scenario.responses:
+        parts.append(f"**Response {response.label}:**\n\n" + _quote(response.text))
     if scenario.ai_answer:
         parts.append("**The AI answered:**\n\n" + _quote(scenario.ai_answer))
+    if scenario.grading_rubric:
+        # The reference grades stay with the scenario: only the items are shown.
+        items = "\n".join(f"- **{g.id}** {g.text.strip()}" for g in scenario.grading_rubric)
+        parts.append("**The rubric to grade it against:**\n\n" + items)
     parts.append(f"**Question:** {scenario.question.strip()}")
     return "\n\n".join(parts)
 

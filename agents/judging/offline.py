@@ -16,6 +16,7 @@ from agents.domain.feedback import CriterionResult, DimensionResult, EvidenceQuo
 from agents.domain.library import PromptLibrary, load_library
 from agents.domain.transcript import Role, Transcript, TurnKind
 from agents.judging.analyzer import Analysis, Analyzer, normalise
+from agents.judging.tasks import task_results
 
 _SPACE = re.compile(r"\s+")
 
@@ -135,6 +136,7 @@ def assemble_feedback(
         flags=flags,
         notes=all_notes,
         scenario_coverage=scenario_coverage(transcript, library),
+        tasks=task_results(transcript, library),
         agreement=_agreement(library, judge if kind is JudgeKind.MODEL else "offline"),
     )
 

@@ -13,7 +13,7 @@ from agents.judging.offline import OfflineJudge
 def reference_transcript(scenario: Scenario) -> Transcript:
     """The reference answer as a one-answer interview on its own question."""
     t = Transcript(scenario_ids=[scenario.id], config={"setting": scenario.setting.value})  # type: ignore[arg-type]
-    material = "\n\n".join(x for x in (scenario.user_prompt, scenario.ai_answer, scenario.question) if x)
+    material = "\n\n".join(x for x in (scenario.material, scenario.question) if x)
     t.add_turn(Role.INTERVIEWER, material, TurnKind.QUESTION, scenario_id=scenario.id)
     t.add_turn(Role.CANDIDATE, scenario.reference_answer or "", TurnKind.ANSWER, scenario_id=scenario.id)
     return t

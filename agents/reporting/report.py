@@ -135,10 +135,38 @@ def delivery_markdown(fb: Feedback, limits: DeliveryLimits) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+TASK_NAMES = {
+    "rank": "Ranking two responses",
+    "grade": "Grading against a supplied rubric",
+    "multi_turn": "Finding where the chat should have changed course",
+    "citations": "Checking cited references",
+    "scope_creep": "Spotting what the AI read beyond its scope",
+    "ideal_response": "Writing the ideal response",
+}
+
+
+def tasks_markdown(fb: Feedback) -> str:
+    """Whether each task with a right result was done right. Empty when the interview had none.
+    Separate from the dimensions: a task's result never changes a score."""
+    if not fb.tasks:
+        return ""
+    lines = ["## The task itself (not part of the scores)", ""]
+    for t in fb.tasks:
+        mark = "✅ done right" if t.right else "⚠️ not yet"
+        lines.append(f"**{_clip(t.title, 120)}** — {TASK_NAMES.get(t.kind, t.kind)}: {mark}")
+        lines += [f"- {_clip(item, 400)}" for item in t.found]
+        lines += [f"- Your words (turn {q.turn}): “{_clip(q.quote)}”" for q in t.evidence[:3]]
+        if not t.right:
+            lines.append(f"- The right result: {_clip(t.expected, 400)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def to_markdown(fb: Feedback, limits: DeliveryLimits | None = None) -> str:
-    """The whole report in Markdown (terminal and download), with delivery when answers were spoken."""
-    spoken = delivery_markdown(fb, limits) if limits is not None else ""
-    return summary_markdown(fb) + "\n" + details_markdown(fb) + (f"\n{spoken}" if spoken else "")
+    """The whole report in Markdown (terminal and download): the scores and evidence, then the
+    tasks' own results and the delivery of spoken answers, when there are any."""
+    extra = [x for x in (tasks_markdown(fb), delivery_markdown(fb, limits) if limits is not None else "") if x]
+    return summary_markdown(fb) + "\n" + details_markdown(fb) + "".join(f"\n{x}" for x in extra)
 
 
 def _clip(text: str, limit: int = 240) -> str:
@@ -211,6 +239,15 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
             "<h2>Delivery (spoken answers — not part of the scores)</h2><table><tr><th>Answer</th><th>Time</th>"
             "<th>Words/min</th><th>Hesitations</th><th>Long pauses</th><th>Main point first</th></tr>"
             f"{spoken}</table>"
+        )
+    for t in fb.tasks:
+        found = "".join(f"<li>{e(item)}</li>" for item in t.found)
+        quotes = "".join(f"<blockquote>turn {q.turn}: {e(q.quote)}</blockquote>" for q in t.evidence[:3])
+        right = "" if t.right else f"<li>The right result: {e(t.expected)}</li>"
+        mark = "done right" if t.right else "not yet"
+        sections.append(
+            f"<h2>The task itself: {e(t.title)} — {mark}</h2><p class='note'>{e(TASK_NAMES.get(t.kind, t.kind))}"
+            f" (not part of the scores)</p><ul>{found}{right}</ul>{quotes}"
         )
     notes = "".join(f"<p class='note'>{e(n)}</p>" for n in fb.notes)
     judge = e(judge_line(fb).replace("**", "").replace("`", ""))
