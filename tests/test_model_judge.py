@@ -361,3 +361,31 @@ async def test_a_part_judged_before_an_instance_died_is_not_judged_again(
     assert part_key(part, crit, library.versions(), "m") != part_key(changed, crit, library.versions(), "m")
     if kind == "sqlite":
         await store.close()
+
+
+async def test_the_report_shows_where_the_offline_judge_decides_otherwise(
+    judge: LLMJudge, mock_script: MockScript, library: PromptLibrary
+) -> None:
+    """Each criterion the model judge and the offline judge (on the same answers) decide differently
+    is listed beside the model's scores, with the offline judge's quote; the scores stay the model's."""
+    from agents.judging.offline import OfflineJudge
+    from agents.reporting.report import details_markdown, to_html, to_json_line
+
+    transcript = parse_transcript_text(TEXT, "t")
+    offline = {c.id: c.met for d in OfflineJudge(library).judge(transcript).dimensions.values() for c in d.criteria}
+    assert offline["B4"] and not offline["U1"]  # the offline judge hears "call 999 now", and no missing information
+    model_met = {c for c, met in offline.items() if met} - {"B4"} | {"U1"}  # the model reads B4 and U1 the other way
+    mock_script.queue("judge", [verdicts(model_met)])
+    fb = await judge.judge(transcript)
+    assert {d.id: (d.model_met, d.offline_met) for d in fb.disagreements} == {"B4": (False, True), "U1": (True, False)}
+    assert fb.scores["scope"] == sum(c in model_met for c in ("B1", "B2", "B3", "B4"))
+    b4 = next(d for d in fb.disagreements if d.id == "B4")
+    assert b4.offline_evidence and "999" in b4.offline_evidence[0].quote
+    text = details_markdown(fb)
+    assert "### Where the two judges disagree" in text
+    assert "**B4** (route and urgency) — model judge: not met; offline judge: met" in text
+    assert json.loads(to_json_line(fb))["disagreements"][0]["id"] in ("B4", "U1")
+    assert "Where the two judges disagree" in to_html(fb)
+    mock_script.queue("judge", [verdicts({c for c, met in offline.items() if met})])
+    agreed = await judge.judge(transcript)
+    assert agreed.disagreements == [] and "disagree" not in details_markdown(agreed)

@@ -204,7 +204,7 @@ def test_task_results_are_reported_beside_the_scores_in_every_format(library: Pr
     fb = _judged(library, RANK, "A is better because it is calmer.")
     text = tasks_markdown(fb)
     assert text.startswith("## The task itself (not part of the scores)")
-    assert "Ranking two responses: ⚠️ not yet" in text and "The right result: B is better" in text
+    assert "Ranking two responses: **not yet**" in text and "The right result: B is better" in text
     assert json.loads(to_json_line(fb))["tasks"][0]["right"] is False
     assert "The task itself: Two replies about a child&#x27;s head bump — not yet" in to_html(fb)
     typed = _judged(library, {**RANK, "kind": "review", "ai_answer": "Naps are fine.", "responses": [], "check": None},
@@ -237,7 +237,7 @@ def test_an_own_ranking_scenario_is_interviewed_and_its_task_reported(tmp_path: 
     done = run_coach(["interview", "--scenario", str(path), "--setting", "uk"], tmp_path, answers)
     assert done.returncode == 0, done.stderr
     assert "Response A:" in done.stdout and "Response B:" in done.stdout
-    assert "Ranking two responses: ✅ done right" in done.stdout
+    assert "Ranking two responses: **done right**" in done.stdout
 
 
 def _bank_judged(library: PromptLibrary, scenario: Scenario, answer: str) -> Any:

@@ -88,6 +88,16 @@ class TaskResult(BaseModel):
     right: bool = Field(description="True when the task was done right in full.")
 
 
+class Disagreement(BaseModel):
+    """A criterion the model judge and the offline judge decided differently on one interview."""
+
+    id: str = Field(description="Criterion id.")
+    name: str = ""
+    model_met: bool = Field(description="The model judge's verdict (the one scored).")
+    offline_met: bool = Field(description="The offline judge's verdict on the same answers.")
+    offline_evidence: list[EvidenceQuote] = Field(default_factory=list, description="The offline judge's quotes.")
+
+
 class Feedback(BaseModel):
     """The full judgement of one transcript."""
 
@@ -111,6 +121,10 @@ class Feedback(BaseModel):
     )
     delivery: list[AnswerDelivery] = Field(
         default_factory=list, description="For answers given by voice: how they were delivered (never scored)."
+    )
+    disagreements: list[Disagreement] = Field(
+        default_factory=list,
+        description="With the model judge: the criteria the offline judge decided otherwise (shown, never scored).",
     )
     tasks: list[TaskResult] = Field(
         default_factory=list, description="For scenarios whose task has a right result: whether it was done right."
@@ -150,6 +164,7 @@ class Feedback(BaseModel):
             "scenario_coverage": self.scenario_coverage,
             "delivery": [d.model_dump() for d in self.delivery],
             "tasks": [t.model_dump() for t in self.tasks],
+            "disagreements": [d.model_dump() for d in self.disagreements],
         }
 
 

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from agents.config import Settings
-from agents.domain.feedback import CriterionResult, EvidenceQuote, Feedback, JudgeKind
+from agents.domain.feedback import CriterionResult, Disagreement, EvidenceQuote, Feedback, JudgeKind
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import Role, Transcript
 from agents.errors import ModelUnavailableError, validation_problems
@@ -251,9 +251,31 @@ class LLMJudge:
         analysis = self.offline.analyzer.feedback_analysis(
             answers_of(transcript, self.offline.max_answer_chars), setting_of(transcript, self.library)
         )
-        return assemble_feedback(
+        feedback = assemble_feedback(
             transcript, results, self.library, analysis, judge=self.name, kind=JudgeKind.MODEL, notes=notes
         )
+        feedback.disagreements = self.disagreements(transcript, feedback)
+        return feedback
+
+    def disagreements(self, transcript: Transcript, feedback: Feedback) -> list[Disagreement]:
+        """Where the offline judge, run on the same answers, decides a criterion otherwise: shown
+        beside the model's verdicts so a user sees which ones are contested (milliseconds)."""
+        offline = self.offline.results(self.offline.analyze(transcript))
+        out: list[Disagreement] = []
+        for dimension in feedback.dimensions.values():
+            for c in dimension.criteria:
+                other = offline.get(c.id)
+                if other is not None and other.met != c.met:
+                    out.append(
+                        Disagreement(
+                            id=c.id,
+                            name=c.name,
+                            model_met=c.met,
+                            offline_met=other.met,
+                            offline_evidence=other.evidence,
+                        )
+                    )
+        return out
 
 
 def _short_error(exc: Exception) -> str:

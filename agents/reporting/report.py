@@ -70,6 +70,23 @@ def details_markdown(fb: Feedback) -> str:
             for ev in c.evidence:
                 lines.append(f"    - turn {ev.turn}: “{_clip(ev.quote)}”")
         lines.append("")
+    if fb.disagreements:
+        lines += [
+            "### Where the two judges disagree",
+            "",
+            f"The scores are the model judge's; the offline (rule-based) judge read {len(fb.disagreements)} "
+            "criterion(s) otherwise on the same answers. Contested verdicts are the ones to check, and to flag "
+            "when you think the scored one is wrong.",
+            "",
+        ]
+        for d in fb.disagreements:
+            said = "met" if d.model_met else "not met"
+            other = "met" if d.offline_met else "not met"
+            lines.append(
+                f"- **{d.id}** {f'({d.name})' if d.name else ''} — model judge: {said}; offline judge: {other}"
+            )
+            lines += [f"    - offline judge's quote, turn {q.turn}: “{_clip(q.quote)}”" for q in d.offline_evidence[:2]]
+        lines.append("")
     lines.append(f"_Rubric {fb.rubric_version}. Practice feedback, not clinical advice._")
     return "\n".join(lines)
 
@@ -152,7 +169,7 @@ def tasks_markdown(fb: Feedback) -> str:
         return ""
     lines = ["## The task itself (not part of the scores)", ""]
     for t in fb.tasks:
-        mark = "✅ done right" if t.right else "⚠️ not yet"
+        mark = "**done right**" if t.right else "**not yet**"
         lines.append(f"**{_clip(t.title, 120)}** — {TASK_NAMES.get(t.kind, t.kind)}: {mark}")
         lines += [f"- {_clip(item, 400)}" for item in t.found]
         lines += [f"- Your words (turn {q.turn}): “{_clip(q.quote)}”" for q in t.evidence[:3]]
@@ -239,6 +256,16 @@ def to_html(fb: Feedback, transcript_title: str = "Interview feedback") -> str:
             "<h2>Delivery (spoken answers — not part of the scores)</h2><table><tr><th>Answer</th><th>Time</th>"
             "<th>Words/min</th><th>Hesitations</th><th>Long pauses</th><th>Main point first</th></tr>"
             f"{spoken}</table>"
+        )
+    if fb.disagreements:
+        contested = "".join(
+            f"<tr><td>{e(d.id)} {e(d.name)}</td><td>{'met' if d.model_met else 'not met'}</td>"
+            f"<td>{'met' if d.offline_met else 'not met'}</td></tr>"
+            for d in fb.disagreements
+        )
+        sections.append(
+            "<h2>Where the two judges disagree</h2><p class='note'>The scores are the model judge's.</p>"
+            f"<table><tr><th>Criterion</th><th>Model judge</th><th>Offline judge</th></tr>{contested}</table>"
         )
     for t in fb.tasks:
         found = "".join(f"<li>{e(item)}</li>" for item in t.found)
