@@ -190,8 +190,27 @@ def _said(transcript: Transcript, scenario_id: str) -> list[Said]:
     return out
 
 
-def _quote(s: Said | None) -> list[EvidenceQuote]:
-    return [EvidenceQuote(quote=s.text, turn=s.turn)] if s is not None else []
+def _quote(*said: Said | None) -> list[EvidenceQuote]:
+    """The sentences as evidence, each once, in order (None for a sentence not found)."""
+    out: list[EvidenceQuote] = []
+    for s in said:
+        if s is not None and not any(q.quote == s.text and q.turn == s.turn for q in out):
+            out.append(EvidenceQuote(quote=s.text, turn=s.turn))
+    return out
+
+
+def _result(
+    scenario: Scenario, evidence: list[EvidenceQuote], expected: str, found: list[str], right: bool
+) -> TaskResult:
+    return TaskResult(
+        scenario_id=scenario.id,
+        kind=scenario.kind.value,
+        title=scenario.title,
+        evidence=evidence,
+        expected=expected,
+        found=found,
+        right=right,
+    )
 
 
 def _cues_said(cues: Sequence[str], said: Sequence[Said]) -> Said | None:
@@ -211,14 +230,9 @@ def _rank(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: Sequen
         found.append(f"Ranking: you ranked {choice} first — {verdict}.{later}")
     decisive = check.reason or "see the reference answer"
     found.append("Decisive reason: named." if reason is not None else f"Decisive reason: not named — {decisive}.")
-    return TaskResult(
-        scenario_id=scenario.id,
-        kind=scenario.kind.value,
-        title=scenario.title,
-        evidence=_quote(where) + [q for q in _quote(reason) if where is None or reason is not where],
-        expected=f"{check.better} is better: {check.reason}" if check.reason else f"{check.better} is better",
-        found=found,
-        right=choice == check.better and not wavered and reason is not None,
+    expected = f"{check.better} is better: {check.reason}" if check.reason else f"{check.better} is better"
+    return _result(
+        scenario, _quote(where, reason), expected, found, choice == check.better and not wavered and reason is not None
     )
 
 
@@ -236,19 +250,8 @@ def _grade(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: Seque
         mark = "agrees" if grade == item.grade else f"reference: {name[item.grade]}"
         found.append(f"{item.id}: you graded it {name[grade]} — {mark}.")
     found.insert(0, f"Calibration: {agree} of {len(items)} grades agree with the reference grades.")
-    quotes: list[EvidenceQuote] = []
-    for _, s in given.values():
-        if not any(q.quote == s.text for q in quotes):
-            quotes += _quote(s)
-    return TaskResult(
-        scenario_id=scenario.id,
-        kind=scenario.kind.value,
-        title=scenario.title,
-        evidence=quotes,
-        expected=", ".join(f"{g.id} {name[g.grade]}" for g in items),
-        found=found,
-        right=agree == len(items),
-    )
+    expected = ", ".join(f"{g.id} {name[g.grade]}" for g in items)
+    return _result(scenario, _quote(*(s for _, s in given.values())), expected, found, agree == len(items))
 
 
 def _multi_turn(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: Sequence[Said]) -> TaskResult:
@@ -265,14 +268,9 @@ def _multi_turn(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: 
         where = f"Where: no message named — say which one, e.g. “at message {ai} the AI should have…”."
     what = "The late red flag: named." if red_flag is not None else "The late red flag: not named."
     shown = placed[1] if placed is not None else (named[0][1] if named else None)
-    return TaskResult(
-        scenario_id=scenario.id,
-        kind=scenario.kind.value,
-        title=scenario.title,
-        evidence=_quote(shown) + [q for q in _quote(red_flag) if red_flag is not shown],
-        expected=f"message {ai}: the AI's reply to the user's message {flag}, where the red flag appears",
-        found=[where, what],
-        right=placed is not None and red_flag is not None,
+    expected = f"message {ai}: the AI's reply to the user's message {flag}, where the red flag appears"
+    return _result(
+        scenario, _quote(shown, red_flag), expected, [where, what], placed is not None and red_flag is not None
     )
 
 
@@ -292,54 +290,28 @@ def _citations(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: S
         found.append(f"Not flagged: {refs(missed)}{called_real}")
     if accused:
         found.append(f"Flagged but real: {refs(accused)} — check a reference before calling it invented.")
-    quotes: list[EvidenceQuote] = []
-    for s in flagged.values():
-        if not any(q.quote == s.text for q in quotes):
-            quotes += _quote(s)
-    return TaskResult(
-        scenario_id=scenario.id,
-        kind=scenario.kind.value,
-        title=scenario.title,
-        evidence=quotes,
-        expected=f"invented: {refs(sorted(invented))}; real: {refs(sorted(real)) or 'none'}",
-        found=found,
-        right=not missed and not accused,
-    )
+    expected = f"invented: {refs(sorted(invented))}; real: {refs(sorted(real)) or 'none'}"
+    return _result(scenario, _quote(*flagged.values()), expected, found, not missed and not accused)
 
 
 def _scope_creep(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: Sequence[Said]) -> TaskResult:
     named = _cues_said(check.overreach_cues, said)
-    return TaskResult(
-        scenario_id=scenario.id,
-        kind=scenario.kind.value,
-        title=scenario.title,
-        evidence=_quote(named),
-        expected=check.overreach or "what the AI read beyond its scope",
-        found=["What the AI overreached on: named." if named is not None else "What the AI overreached on: not named."],
-        right=named is not None,
+    found = ["What the AI overreached on: " + ("named." if named is not None else "not named.")]
+    return _result(
+        scenario, _quote(named), check.overreach or "what the AI read beyond its scope", found, named is not None
     )
 
 
 def _ideal_response(reader: TaskReader, scenario: Scenario, check: TaskCheck, said: Sequence[Said]) -> TaskResult:
     found: list[str] = []
-    quotes: list[EvidenceQuote] = []
-    covered = 0
+    where: list[Said | None] = []
     for risk in scenario.key_risks:
-        where = next((s for s in said if risk.named_in(s.norm)), None)
-        covered += where is not None
-        found.append(f"{risk.id}: " + ("in your response." if where is not None else f"missing — {risk.text}"))
-        if where is not None and not any(q.quote == where.text for q in quotes):
-            quotes += _quote(where)
+        where.append(next((s for s in said if risk.named_in(s.norm)), None))
+        found.append(f"{risk.id}: " + ("in your response." if where[-1] is not None else f"missing — {risk.text}"))
+    covered = sum(w is not None for w in where)
     found.insert(0, f"Your response contains {covered} of the {len(scenario.key_risks)} things it must.")
-    return TaskResult(
-        scenario_id=scenario.id,
-        kind=scenario.kind.value,
-        title=scenario.title,
-        evidence=quotes,
-        expected="; ".join(r.text for r in scenario.key_risks),
-        found=found,
-        right=covered == len(scenario.key_risks),
-    )
+    expected = "; ".join(r.text for r in scenario.key_risks)
+    return _result(scenario, _quote(*where), expected, found, covered == len(scenario.key_risks))
 
 
 _CHECKS: dict[TaskKind, Callable[[TaskReader, Scenario, TaskCheck, Sequence[Said]], TaskResult]] = {
