@@ -12,6 +12,7 @@ class TaskWords(BaseModel):
     version: str
     better_after: list[str] = Field(min_length=1, description='"B is better": said after a label.')
     better_before: list[str] = Field(min_length=1, description='"I prefer A": said before a label.')
+    better_between: list[str] = Field(min_length=1, description='"B over A": said between two labels.')
     demoting: list[str] = Field(default_factory=list, description='"rank A second": after "rank A".')
     worse_after: list[str] = Field(min_length=1, description='"A is worse": the other one is better.')
     grade_met: list[str] = Field(min_length=1)

@@ -68,7 +68,7 @@ class TaskReader:
         self._better_before = re.compile(
             _whole(_phrases(words.better_before)) + r"\s+(?:for\s+)?(?:the\s+)?" + _whole(label) + rf"(\s+{demote})?"
         )
-        self._over = re.compile(_whole(label) + r"\s+(?:over|above|ahead of|before|rather than)\s+" + _whole(label))
+        self._over = re.compile(_whole(label) + r"\s+" + _phrases(words.better_between) + r"\s+" + _whole(label))
         grades = _phrases([*words.grade_not_met, *words.grade_met])
         self._grade = re.compile(
             r"\br\s?(\d{1,2})\b[\s:)\].,=\-–—]*(?:(?:is|was|gets|would be|as)\s+)?" + f"({grades})(?![\\w])"
