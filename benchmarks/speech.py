@@ -13,7 +13,6 @@ import asyncio
 import hashlib
 import json
 import re
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,13 +26,10 @@ from agents.domain.library import PromptLibrary
 from agents.speech.audio import RATE, Samples, read_audio, to_pcm16
 from agents.speech.engines import BASE, TINY_EN, LocalWhisper, Request
 from agents.speech.live import LiveAnswer
+from evals.synthetic_speech import speak_to_file, voice_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = ROOT / "evals" / "datasets" / "speech_v1"
-VOICES = {
-    "uk": ["en-gb", "en-gb-scotland", "en-gb-x-rp+f3", "en-gb-x-gbclan", "en-gb-x-gbcwmd+f2"],
-    "us": ["en-us", "en-us+f3", "en-029", "en-us+m3"],
-}
 
 
 @dataclass(frozen=True)
@@ -56,26 +52,10 @@ def load_set() -> list[Answer]:
     return [Answer(**json.loads(line)) for line in data.decode().splitlines() if line.strip()]
 
 
-# Initialisms as people say them, letter by letter; espeak-ng reads "ER" as the word "er" and the
-# "A" of "A and E" as the article. Only how the clip is spoken changes, never the reference text.
-SAID_AS = [
-    (r"\bA and E\b", "ay-and-ee"),
-    (r"\bA&E\b", "ay-and-ee"),
-    (r"\bER\b", "ee are"),
-    (r"\bOB\b", "oh bee"),
-    (r"\bGP\b", "gee pee"),
-]
-
-
 def speak(answer: Answer, index: int, folder: Path) -> tuple[Path, str]:
     """The answer spoken by one of its setting's voices, as a 16 kHz WAV."""
-    voice = VOICES[answer.setting][index % len(VOICES[answer.setting])]
-    path = folder / f"{answer.id}.wav"
-    said = answer.text
-    for pattern, spoken in SAID_AS:
-        said = re.sub(pattern, spoken, said)
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "155", "-w", str(path), said], check=True)
-    return path, voice
+    voice = voice_for(answer.setting, index)
+    return speak_to_file(answer.text, voice, folder / f"{answer.id}.wav"), voice
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from evals.privacy_suite import BLIND_PRIVACY_SET
 
 
 def add_eval_parser(sub: Any) -> None:
-    """Register `coach eval judge`, `coach eval filter` and `coach eval interviewer`."""
+    """Register the `coach eval` suites: judge, filter, privacy, references, spoken, flags, interviewer."""
     e = sub.add_parser("eval", help="offline eval suites")
     esub = e.add_subparsers(dest="suite", required=True)
 
@@ -54,6 +54,17 @@ def add_eval_parser(sub: Any) -> None:
     r.add_argument("--min-credit", type=float, default=None)
     r.add_argument("--show-examples", action="store_true", help="name the criteria not credited per scenario")
 
+    sp = esub.add_parser("spoken", help="speak every answer of a labelled set, hear it, and judge both versions")
+    sp.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    sp.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N transcripts")
+    sp.add_argument("--model", default="base", help="local speech model: base or tiny.en")
+    sp.add_argument("--cache", type=Path, default=None, help="where heard answers are kept (default: the data folder)")
+    sp.add_argument("--no-cache", action="store_true", help="speak and hear every answer again")
+    sp.add_argument("--out", type=Path, default=None, help="folder for spoken.json")
+    sp.add_argument(
+        "--max-changed", type=float, default=None, help="fail when more transcripts than this share change score"
+    )
+
     fl = esub.add_parser("flags", help="export the verdicts users flagged as wrong, as candidate labels")
     fl.add_argument("--out", type=Path, default=None, help="write JSONL here instead of standard output")
 
@@ -76,6 +87,13 @@ async def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, er
         from evals.references_suite import run_references_suite
 
         return run_references_suite(args, load_library(settings.coach_prompts_dir), out)
+    if args.suite == "spoken":
+        from agents.domain.library import load_library
+        from evals.spoken_suite import run_spoken_suite
+
+        if args.cache is None:
+            args.cache = settings.coach_data_dir / "evals" / "spoken-cache"
+        return run_spoken_suite(args, load_library(settings.coach_prompts_dir), out)
     if args.suite == "flags":
         from evals.flags import export_flags
 

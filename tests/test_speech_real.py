@@ -148,3 +148,30 @@ def test_a_file_that_is_not_audio_is_named(tmp_path: Path) -> None:
     done = run_coach(["transcribe", str(bad)], tmp_path)
     assert done.returncode == 2 and "notes.wav: not a recording FFmpeg can read" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_coach_eval_spoken_speaks_hears_and_judges_a_labelled_transcript(tmp_path: Path) -> None:
+    """The real round trip (espeak-ng → the speech model → written forms) on one labelled
+    transcript: every answer is heard, most of its words survive, and the figures are printed."""
+    import json
+    import re
+
+    from evals.dataset import load_dataset
+
+    holdout = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "judge_holdout_v1"
+    done = run_coach(
+        ["eval", "spoken", "--dataset", str(holdout), "--limit", "1", "--out", str(tmp_path / "out")], tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "transcripts whose scores changed when their answers were spoken and heard: " in done.stdout
+    summary = json.loads((tmp_path / "out" / "spoken.json").read_text())
+    assert summary["transcripts"] == 1 and summary["verdicts"] == 24
+    heard = [p.read_text() for p in (tmp_path / "data" / "evals" / "spoken-cache").glob("*.txt")]
+    said = [t.text for t in load_dataset(holdout)[0].transcript.turns if t.role.value == "candidate"]
+    assert len(heard) == len(said) and all(h.strip() for h in heard)
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z]{4,}", text.lower()))
+
+    kept = len(words(" ".join(said)) & words(" ".join(heard))) / len(words(" ".join(said)))
+    assert kept > 0.6, f"only {kept:.0%} of the answers' words were heard"

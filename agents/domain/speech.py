@@ -89,7 +89,7 @@ class SpeechLexicon(BaseModel):
     def hints(self, scenario: Scenario | None, setting: str | None) -> list[str]:
         """What the engine is told to expect: the vocabulary this scenario uses, then its health
         system's services (so "valproate" and "NHS 111" come out spelt right)."""
-        found: list[str] = []
+        text = ""
         if scenario is not None:
             text = " ".join(
                 [
@@ -100,9 +100,12 @@ class SpeechLexicon(BaseModel):
                     scenario.escalation or "",
                 ]
             )
-            found = [t for t in self.vocabulary if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text, re.I)]
-        system = setting or (scenario.setting.value if scenario is not None else None)
-        services = [str(s) for s in self.services.get(system or "", [])]
+        return self.hints_in(text, setting or (scenario.setting.value if scenario is not None else None))
+
+    def hints_in(self, text: str, setting: str | None) -> list[str]:
+        """The vocabulary `text` uses (whole words, any case), then the services of `setting`."""
+        found = [t for t in self.vocabulary if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text, re.I)]
+        services = [str(s) for s in self.services.get(setting or "", [])]
         return list(dict.fromkeys([*found, *services]))
 
     def main_point_first(self, answer: str, scenario: Scenario | None) -> bool:
