@@ -31,6 +31,7 @@ FROZEN = [
     DATASETS / "pii_blind_v1",
     DATASETS / "pii_blind_v3",
     DATASETS / "judge_blind_v1",
+    DATASETS / "judge_blind_v2",
     DATASETS / "speech_v1",
 ]
 
