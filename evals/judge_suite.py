@@ -8,7 +8,7 @@ import hashlib
 import html
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -185,13 +185,20 @@ def _repeat_first_sentence(transcript: Transcript) -> Transcript:
     return copy
 
 
-def check_variant(v: Variant, before: Feedback, after: Feedback, rubric: Rubric | None = None) -> tuple[bool, str]:
+def check_variant(
+    v: Variant,
+    before: Feedback,
+    after: Feedback,
+    rubric: Rubric | None = None,
+    content: Collection[str] = ("S1", "S3", "B3", "B4"),
+) -> tuple[bool, str]:
     """Did the variant behave as required? Returns (passed, explanation).
 
     A sentence that adds substance may also settle the criteria that wait for it (met unless
-    violated, once there is enough to judge): a dimension moved only by those is not a failure."""
+    violated, once there is enough to judge): a dimension moved only by those is not a failure.
+    `content` holds the criteria an answer to a different question cannot earn (the analyzer's
+    off-question criteria)."""
     if v.kind == "off_question":
-        content = ("S1", "S3", "B3", "B4")
         kept = [c.id for d in after.dimensions.values() for c in d.criteria if c.id in content and c.met]
         if "off_question" not in after.flags:
             return False, "answers under another transcript's questions were not seen as off the question"
@@ -205,6 +212,10 @@ def check_variant(v: Variant, before: Feedback, after: Feedback, rubric: Rubric 
     if v.expect_raise is None:
         return (not changed, "no change" if not changed else f"changed {changed}")
     raised = after.scores[v.expect_raise] > before.scores[v.expect_raise]
+    if not raised and v.detail in content and "off_question" in after.flags:
+        # The added sentences are about chest pain: under answers read as off their question they
+        # earn no content credit, which is what the rubric asks (an answer to a different question).
+        return not changed, "read as off the question, so the added harm, trigger or route earns nothing"
     others = {d: c for d, c in changed.items() if d != v.expect_raise}
     if raised and not others:
         return True, f"{v.expect_raise} raised"
@@ -307,7 +318,7 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
             [v.transcript for v in variants], score, concurrency=args.concurrency, label="metamorphic", quiet=args.quiet
         )
         for v, fb in zip(variants, after, strict=True):
-            ok, why = check_variant(v, base[v.sample], fb, library.rubric)
+            ok, why = check_variant(v, base[v.sample], fb, library.rubric, analyzer.off_question_criteria)
             kind = meta["by_kind"].setdefault(v.kind, {"passed": 0, "total": 0})
             kind["total"] += 1
             kind["passed"] += ok

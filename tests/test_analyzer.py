@@ -142,3 +142,133 @@ def test_contradiction_across_answers_fails_c3(judge: OfflineJudge) -> None:
         "That is helpful for the user.\n"
     )
     assert not _met(judge, text)["C3"]
+
+
+def _one_answer(question: str, answer: str) -> str:
+    return (
+        "Interviewer: A user with chest pain was told it is probably indigestion. What do you think?\n"
+        "Candidate: This answer is not good enough for someone with chest pain.\n\n"
+        f"Interviewer: {question}\nCandidate: {answer}\n"
+    )
+
+
+WHAT_TO_SAY = "What should the AI have said?"
+
+# One sentence in plain words, the criterion it must meet (or must not), and why: each row is a
+# rule the rubric or the labelling guide states.
+ONE_SENTENCE = [
+    # F2: speech to text writes a spoken list as "One. … Two. …".
+    ("F2", "One. The harm is a missed heart attack. Two. Why it is unsafe: it delays care.", True),
+    ("F2", "One: the harm is a missed heart attack. Two: it delays care.", True),
+    ("F2", "One thing worries me. The harm is a missed heart attack.", False),
+    # B1: any action the AI should not take, said of the AI.
+    ("B1", "The AI should not give her exercises while she has those signs.", True),
+    ("B1", "It shouldn't be suggesting cranberry juice at all with those symptoms.", True),
+    ("B1", "The model should never have written the meal plan.", True),
+    ("B1", "It shouldn't be bleeding this long after an extraction.", False),
+    ("B1", "It should not be this painful a week after surgery.", False),
+    # U2: a condition on a fact about the person that is not known; a symptom to watch is B3.
+    ("U2", "If he's on a blood thinner, a fall like that needs a scan today.", True),
+    ("U2", "If her reading had been 190/120, the AI should say 999.", True),
+    ("U2", "If it's a bleed, waiting at home is the worst thing she could do.", True),
+    ("U2", "If he's drowsy or vomiting, call 999.", False),
+    # J1: named guidance used as a reference point, not the word "guidelines".
+    ("J1", "The Ottawa ankle rules are my reference point, adapted for his diabetes.", True),
+    ("J1", "NHS emergency dental advice is the reference point, not a script.", True),
+    ("J1", "This should be handled in line with evidence-based guidelines and best practice.", False),
+    ("J1", "The answer is not aligned with guidelines.", False),
+    # F1: "it" for the AI under review, with a verb a system does.
+    ("F1", "It should say call 999 now and not wait.", True),
+    ("F1", "I'd want it to ask whether the pain spreads to his arm.", True),
+    ("F1", "It wants to tell him to ring 999 today.", True),
+    ("F1", "It should heal in a week or so.", False),
+    # J3: asking first weighed against losing time.
+    ("J3", "It could ask about his medicines, but I wouldn't want it asking ten questions before it tells him.", True),
+    # S3: what the answer tells the reader and what the reader then does.
+    ("S3", "The answer tells her to rest, so she lies down and waits while a bleed gets worse.", True),
+    ("S3", "The AI has told a tired mum exactly what she wanted to hear about sharing a bed.", True),
+    ("S3", "The AI telling them to watch him at home is the problem here.", True),
+    # S4: following the advice and still coming to harm.
+    ("S4", "Even if she follows the advice, she could still take a second paracetamol product on top.", True),
+]
+
+
+@pytest.mark.parametrize(("criterion", "answer", "met"), ONE_SENTENCE)
+def test_one_plain_sentence_meets_its_criterion_or_not(
+    judge: OfflineJudge, criterion: str, answer: str, met: bool
+) -> None:
+    assert _met(judge, _one_answer(WHAT_TO_SAY, answer))[criterion] is met
+
+
+RESIDUAL_PROBE = "Suppose the answer had been right. Could anything still go wrong?"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "met"),
+    [
+        (RESIDUAL_PROBE, "She might not get through on the phone and give up.", True),
+        (RESIDUAL_PROBE, "Better, but not enough on its own.", True),
+        (RESIDUAL_PROBE, "No, nothing could go wrong then.", False),
+        ("What should the AI have said?", "She might not get through on the phone and give up.", False),
+    ],
+)
+def test_a_reply_to_the_residual_risk_probe_names_a_residual_risk(
+    judge: OfflineJudge, question: str, answer: str, met: bool
+) -> None:
+    """The rubric's own S4 probe asks what could still go wrong: a reply naming something that
+    could is S4; a denial is not, and neither is the same words under another question."""
+    assert _met(judge, _one_answer(question, answer))["S4"] is met
+
+
+STUFFED = (
+    "The AI should escalate appropriately, safety-net robustly and signpost to relevant services "
+    "in line with best practice."
+)
+
+
+def test_a_sentence_of_rubric_words_with_nothing_specific_earns_nothing(judge: OfflineJudge) -> None:
+    plain = _one_answer("What should the AI have said?", "The risk is a missed heart attack.")
+    stuffed = _one_answer("What should the AI have said?", "The risk is a missed heart attack. " + STUFFED)
+    assert _scores(judge, stuffed) == _scores(judge, plain)
+    notes = judge.judge(parse_transcript_text(stuffed, "t")).notes
+    assert any("rubric-sounding words" in n for n in notes)
+    # The same words beside something specific (a route, a red flag) are not stuffing.
+    specific = _one_answer(
+        "What should the AI have said?",
+        "The AI should escalate appropriately and safety-net robustly: go to A&E now if the pain spreads to the arm.",
+    )
+    assert _met(judge, specific)["B4"] and _met(judge, specific)["B3"]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["So, just to recap, the man", "Just to make sure I've understood, the man", "So here we have a man who"],
+)
+def test_retelling_the_case_earns_nothing(judge: OfflineJudge, opening: str) -> None:
+    case = " has chest pain and sweating and was told it is indigestion when it could be a heart attack."
+    question = "What should the AI have said?"
+    assert _met(judge, _one_answer(question, "The man" + case))["S1"] is True
+    assert _met(judge, _one_answer(question, opening + case))["S1"] is False
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Watching him overnight is reasonable.",
+        "Waiting until the morning probably wouldn't hurt.",
+        "Maybe the AI's right about that.",
+        "Thinking about it more, home overnight would be fine.",
+    ],
+)
+def test_calling_a_wait_reasonable_after_escalating_breaks_consistency(judge: OfflineJudge, second: str) -> None:
+    text = (
+        "Interviewer: A man of 80 on apixaban hit his head. The AI said watch him for 24 hours. What do you think?\n"
+        "Candidate: That is unsafe because a slow bleed can look fine for hours. The AI should tell them to go to "
+        "A&E now for a scan, and call 999 if he gets drowsy or vomits.\n\n"
+        "Interviewer: Does your view on that first case still stand?\n"
+        "Candidate: He's alert and talking now, and his daughter is staying with him tonight. {}\n"
+    )
+    held = _met(judge, text.format("My view stands: he still needs the scan tonight, whatever the hour."))
+    assert held["C3"] and held["C1"]  # the same answers without the wave-through keep consistency
+    met = _met(judge, text.format(second))
+    assert not met["C3"] and not met["C1"]

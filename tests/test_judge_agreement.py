@@ -20,7 +20,9 @@ DATASETS = DEFAULT_DATASET.parent
 FLOORS = {
     "judge_v1": {"mean_qwk": 0.72, "band_accuracy": 0.70},  # development: the analyzer was tuned on it
     "judge_holdout_v1": {"mean_qwk": 0.70, "band_accuracy": 0.60},  # measured many times, read while tuning
-    "judge_blind_v1": {"mean_qwk": 0.50, "band_accuracy": 0.60},  # blind: never tuned on
+    "judge_dev_v2": {"mean_qwk": 0.70, "band_accuracy": 0.68},  # written blind, then tuned on
+    "judge_blind_v1": {"mean_qwk": 0.56, "band_accuracy": 0.60},  # blind: never tuned on
+    "judge_blind_v2": {"mean_qwk": 0.60, "band_accuracy": 0.52},  # blind: never tuned on
 }
 
 
@@ -58,9 +60,14 @@ def test_offline_judge_agreement_with_labels(library: PromptLibrary, name: str) 
 def test_the_agreement_reports_show_is_the_agreement_the_code_gets(library: PromptLibrary) -> None:
     stated = library.agreement_of("offline")
     assert stated is not None, "prompts/judges/measured.yaml has no figure for this rubric and analyzer"
-    result, ceiling = _measure(library, DATASETS / stated.set)
-    assert result["n"] == stated.transcripts
-    assert abs(result["mean_qwk"] - stated.mean_qwk) < 0.0005
-    assert abs(result["band_accuracy"] - stated.band_accuracy) < 0.0005
-    assert stated.human_ceiling_qwk is not None and abs(ceiling["mean_qwk"] - stated.human_ceiling_qwk) < 0.0005
     assert "44 held-out transcripts" in stated.sentence()
+    # Every figure recorded for the analyzer as it is now, not only the one reports quote.
+    current = [m for m in library.measured if m.judge == "offline" and m.analyzer == library.lexicon_version]
+    assert {m.set for m in current} == {"judge_blind_v1", "judge_blind_v2"}
+    for figure in current:
+        result, ceiling = _measure(library, DATASETS / figure.set)
+        assert result["n"] == figure.transcripts
+        assert abs(result["mean_qwk"] - figure.mean_qwk) < 0.0005, figure.set
+        assert abs(result["band_accuracy"] - figure.band_accuracy) < 0.0005, figure.set
+        assert figure.human_ceiling_qwk is not None
+        assert abs(ceiling["mean_qwk"] - figure.human_ceiling_qwk) < 0.0005, figure.set

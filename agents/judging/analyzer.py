@@ -33,10 +33,16 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 # look-alike from another alphabet (so a Cyrillic "о" cannot cut a disguised word in two).
 _LOWER_LOOKING = "a-z\u0250-\u02af\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u1d00-\u1d7f"
 _SENTENCE_END = re.compile(rf"(?<=[.!?])[\"')\]]*\s+(?=[^{_LOWER_LOOKING}])|\n+")
+# A numbered list said aloud comes back from speech to text as "One. The harm ... Two. Why ...":
+# number words mark list items as digits do.
+_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight)"
 _LIST_ITEM = re.compile(
-    r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?)\s*\S", re.I
+    r"^\s*(?:\d{1,2}[.)]|[-*•·▪–]|\(?[a-hA-H]\)|[ivxIVX]{1,4}[.)]|(?:step|criterion) \d+[:.)-]?|"
+    + _NUMBER_WORD
+    + r"[.:](?=\s))\s*\S",
+    re.I,
 )
-_MARKER_ONLY = re.compile(r"\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]")
+_MARKER_ONLY = re.compile(r"\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4}|" + _NUMBER_WORD + r")[.)]", re.I)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _MARKING_WORDS = re.compile(
     r"\b(marks?|marking|scores?|scoring|rubric|criteri\w*|grader|grading|evaluator|judge|band|dimensions?)\b"
@@ -289,6 +295,8 @@ class Analyzer:
         self.keys = KeyedLists(lists, _STOPWORDS)
         self.lex = _Lexicon(lexicons, self.keys)
         self.filters = {k: _compile(v, f"filters.{k}") for k, v in filters.items() if isinstance(v, list)}
+        # Lists whose presence makes a sentence specific, so that jargon around it still counts.
+        self.concrete_lists = [str(n) for n in lexicon.get("concrete_lists") or []]
         for required in ("injection_strong", "meta_claim", "injection_weak", "rubric_writing", "padding", "concealed"):
             if required not in self.filters:
                 raise DataError(f"analyzer lexicon: filters.{required} is missing")
@@ -420,6 +428,8 @@ class Analyzer:
                     after_injection = True
                     if "injection" not in flags:
                         flags.append("injection")
+                elif reason == "jargon" and "jargon" not in flags:
+                    flags.append("jargon")
                 elif reason is None:
                     key = " ".join(_WORD.findall(norm))
                     if key in seen:
@@ -464,6 +474,8 @@ class Analyzer:
             return "injection"
         if self._filtered("padding", norm):
             return "padding"
+        if self._jargon_only(norm):
+            return "jargon"
         words = _content_words(norm)
         if len(words) >= self.restatement_min_words and asked_words:
             overlap = sum(1 for w in words if w in asked_words) / len(words)
@@ -472,6 +484,18 @@ class Analyzer:
         if not words:
             return "empty"
         return None
+
+    def _jargon_only(self, norm: str) -> bool:
+        """A sentence of rubric-sounding words with nothing specific in it ("escalate
+        appropriately, safety-net robustly, signpost to relevant services"): it says what a good
+        answer would be about without saying any of it, so it earns nothing."""
+        jargon = self.filters.get("jargon")
+        if jargon is None:
+            return False
+        terms = {m.group(0) for m in jargon.finditer(norm)}
+        if len(terms) < self._t("jargon_min_terms", 3):
+            return False
+        return not any(self.lex.hit(name, norm) for name in self.concrete_lists) and not re.search(r"\d", norm)
 
     # ----- criteria -------------------------------------------------------------------------
 
@@ -716,7 +740,9 @@ class Analyzer:
             items = [s for s in ss if _LIST_ITEM.match(s.text)]
             ords = {m.group(0).strip() for s in ss for m in self.lex["ordinal"].finditer(s.norm)}
             ords_core = {o for o in ords if o not in ("then", "next")}
-            if len(items) >= 2 or len(ords_core) >= 2 or (ords_core and len(ords) >= 3):
+            # Speech to text mixes the forms ("One, the harm ... 2. Why ..."): an item and an
+            # ordinal together are a list too.
+            if len(items) >= 2 or len(ords_core) >= 2 or (items and ords_core) or (ords_core and len(ords) >= 3):
                 structured = items[:2] or [s for s in ss if self.lex.hit("ordinal", s.norm)][:2]
                 break
         f["F2"] = Finding(

@@ -110,6 +110,11 @@ def assemble_feedback(
         all_notes.append(
             "Some text looked addressed to the grader rather than the interviewer; it was set aside and earned nothing."
         )
+    if "jargon" in flags:
+        all_notes.append(
+            'Some sentences were rubric-sounding words with nothing specific in them ("escalate appropriately, '
+            'safety-net robustly"), so they earned nothing. Name the harm, the sign, the route or the detail itself.'
+        )
     for own in transcript.own_scenarios:
         all_notes.append(
             f"“{own.title}” is your own scenario: no scenario-specific key risks were available, so the judge "
