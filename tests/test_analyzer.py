@@ -182,6 +182,12 @@ ONE_SENTENCE = [
     ("F1", "I'd want it to ask whether the pain spreads to his arm.", True),
     ("F1", "It wants to tell him to ring 999 today.", True),
     ("F1", "It should heal in a week or so.", False),
+    # J3: a gain set against a cost in plain words.
+    ("J3", "Holding off on antibiotics spares her the side effects, yet it may be a kidney infection.", True),
+    ("J3", "If this is the start of a kidney infection, waiting costs more than it saves.", True),
+    # F1: describing what the AI did is not saying what it should do.
+    ("F1", "The AI told them to stop valproate.", False),
+    ("F1", "The AI failed to mention the interaction.", False),
     # J3: asking first weighed against losing time.
     ("J3", "It could ask about his medicines, but I wouldn't want it asking ten questions before it tells him.", True),
     # S3: what the answer tells the reader and what the reader then does.
@@ -242,7 +248,12 @@ def test_a_sentence_of_rubric_words_with_nothing_specific_earns_nothing(judge: O
 
 @pytest.mark.parametrize(
     "opening",
-    ["So, just to recap, the man", "Just to make sure I've understood, the man", "So here we have a man who"],
+    [
+        "So, just to recap, the man",
+        "Just to recap it: the man",
+        "Just to make sure I've understood, the man",
+        "So here we have a man who",
+    ],
 )
 def test_retelling_the_case_earns_nothing(judge: OfflineJudge, opening: str) -> None:
     case = " has chest pain and sweating and was told it is indigestion when it could be a heart attack."
