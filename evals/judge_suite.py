@@ -22,7 +22,7 @@ from agents.domain.rubric import Direction, Rubric
 from agents.domain.transcript import Role, Transcript
 from agents.errors import ConfigurationError
 from agents.judging.model_judge import LLMJudge
-from agents.judging.offline import OfflineJudge, get_analyzer, setting_of
+from agents.judging.offline import OfflineJudge, get_analyzer, health_system_of
 from evals.agreement import agreement
 from evals.dataset import LabelledSample, load_dataset
 from evals.runner import (
@@ -308,8 +308,7 @@ async def run_judge_suite(args: argparse.Namespace, settings: Settings, out: Tex
         analyzer = get_analyzer(library)
 
         def health_system(t: Transcript) -> str | None:
-            asked = "\n".join(x.text for x in t.turns if x.role is Role.INTERVIEWER)
-            return setting_of(t, library) or analyzer.setting_of(asked)
+            return health_system_of(t, library)
 
         variants = build_variants(
             samples, base, explicit, health_system, analyzer.specific_words, analyzer.question_min_words

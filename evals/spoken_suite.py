@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from agents.domain.library import PromptLibrary
 from agents.domain.speech import SpeechLexicon
 from agents.domain.transcript import Role, Transcript
-from agents.judging.offline import OfflineJudge, setting_of
+from agents.judging.offline import OfflineJudge, health_system_of
 from agents.speech.audio import Samples
 from agents.speech.engines import Request, Transcriber
 from evals.agreement import agreement
@@ -97,10 +97,7 @@ def measure(samples: list[LabelledSample], judge: OfflineJudge, trip: RoundTrip)
     result = SpokenResult()
     rubric = judge.library.rubric
     for sample in samples:
-        asked = " ".join(t.text for t in sample.transcript.turns if t.role is Role.INTERVIEWER)
-        # The interview's health system, else its scenarios', else what its questions name (as the judge reads it).
-        setting = setting_of(sample.transcript, judge.library) or judge.analyzer.setting_of(asked)
-        heard = trip.transcript(sample.transcript, setting)
+        heard = trip.transcript(sample.transcript, health_system_of(sample.transcript, judge.library))
         before, after = verdicts(judge.judge(sample.transcript)), verdicts(judge.judge(heard))
         result.ids.append(sample.id)
         result.labels.append(sample.labels)

@@ -192,6 +192,13 @@ def setting_of(transcript: Transcript, library: PromptLibrary) -> str | None:
     return settings.pop() if len(settings) == 1 else None
 
 
+def health_system_of(transcript: Transcript, library: PromptLibrary) -> str | None:
+    """The candidate's health system: the interview's, else its scenarios', else what its
+    questions name (as the analyzer reads them)."""
+    asked = "\n".join(t.text for t in transcript.turns if t.role is Role.INTERVIEWER)
+    return setting_of(transcript, library) or get_analyzer(library).setting_of(asked)
+
+
 def scenario_coverage(transcript: Transcript, library: PromptLibrary) -> dict[str, list[str]]:
     """For interviews run by the coach: which of each scenario's key risks the answers named."""
     coverage: dict[str, list[str]] = {}
