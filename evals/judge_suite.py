@@ -189,8 +189,8 @@ def check_variant(
     v: Variant,
     before: Feedback,
     after: Feedback,
-    rubric: Rubric | None = None,
-    content: Collection[str] = ("S1", "S3", "B3", "B4"),
+    rubric: Rubric | None,
+    content: Collection[str],
 ) -> tuple[bool, str]:
     """Did the variant behave as required? Returns (passed, explanation).
 

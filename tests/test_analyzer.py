@@ -215,7 +215,7 @@ RESIDUAL_PROBE = "Suppose the answer had been right. Could anything still go wro
         (RESIDUAL_PROBE, "She might not get through on the phone and give up.", True),
         (RESIDUAL_PROBE, "Better, but not enough on its own.", True),
         (RESIDUAL_PROBE, "No, nothing could go wrong then.", False),
-        ("What should the AI have said?", "She might not get through on the phone and give up.", False),
+        (WHAT_TO_SAY, "She might not get through on the phone and give up.", False),
     ],
 )
 def test_a_reply_to_the_residual_risk_probe_names_a_residual_risk(
@@ -233,14 +233,14 @@ STUFFED = (
 
 
 def test_a_sentence_of_rubric_words_with_nothing_specific_earns_nothing(judge: OfflineJudge) -> None:
-    plain = _one_answer("What should the AI have said?", "The risk is a missed heart attack.")
-    stuffed = _one_answer("What should the AI have said?", "The risk is a missed heart attack. " + STUFFED)
+    plain = _one_answer(WHAT_TO_SAY, "The risk is a missed heart attack.")
+    stuffed = _one_answer(WHAT_TO_SAY, "The risk is a missed heart attack. " + STUFFED)
     assert _scores(judge, stuffed) == _scores(judge, plain)
     notes = judge.judge(parse_transcript_text(stuffed, "t")).notes
     assert any("rubric-sounding words" in n for n in notes)
     # The same words beside something specific (a route, a red flag) are not stuffing.
     specific = _one_answer(
-        "What should the AI have said?",
+        WHAT_TO_SAY,
         "The AI should escalate appropriately and safety-net robustly: go to A&E now if the pain spreads to the arm.",
     )
     assert _met(judge, specific)["B4"] and _met(judge, specific)["B3"]
@@ -257,9 +257,8 @@ def test_a_sentence_of_rubric_words_with_nothing_specific_earns_nothing(judge: O
 )
 def test_retelling_the_case_earns_nothing(judge: OfflineJudge, opening: str) -> None:
     case = " has chest pain and sweating and was told it is indigestion when it could be a heart attack."
-    question = "What should the AI have said?"
-    assert _met(judge, _one_answer(question, "The man" + case))["S1"] is True
-    assert _met(judge, _one_answer(question, opening + case))["S1"] is False
+    assert _met(judge, _one_answer(WHAT_TO_SAY, "The man" + case))["S1"] is True
+    assert _met(judge, _one_answer(WHAT_TO_SAY, opening + case))["S1"] is False
 
 
 @pytest.mark.parametrize(
