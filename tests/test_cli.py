@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,51 +91,92 @@ def test_bad_configuration_is_a_clear_message(tmp_path: Path) -> None:
     assert "coach_mode" in done.stderr.lower() and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("store", ["database", "files"])
-def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path, store: str) -> None:
+Saved = Callable[[], list[dict[str, Any]]]
+
+
+def _interview_killed_after_two_answers(folder: Path, saved: Saved, **env: str) -> list[str]:
+    """Start `coach interview` in `folder`, SIGKILL it once two answers are saved (as `saved` reads
+    them), and return the candidate answers the store holds after the kill."""
     import signal
     import time
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
-    env.update({"COACH_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
-    env["COACH_STORE"] = store
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
+    full_env.update({"COACH_DATA_DIR": str(folder / "data"), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **env})
     proc = subprocess.Popen(
         [sys.executable, "-m", "agents.adapters.cli", "interview", "--scenarios", "2", "--seed", "3"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-        env=env,
+        cwd=folder,
+        env=full_env,
         text=True,
     )
     assert proc.stdin is not None
-    # Answers are read line by line as the interview goes; kill once two are on disk.
-    data = tmp_path / "data"
+    # Answers are read line by line as the interview goes; kill once two are stored.
     proc.stdin.write("\n".join(ANSWERS.splitlines()[:3]) + "\n")
     proc.stdin.flush()
     deadline = time.time() + 60
-    saved: list[str] = []
+    answered: list[str] = []
     while time.time() < deadline:
         try:
-            found = saved_interviews(data)
-        except sqlite3.OperationalError:  # the database is being written this instant
+            found = saved()
+        except Exception:  # the store is being written this instant (SQLite locked, table not yet made)
             found = []
         if found:
-            saved = [t["text"] for t in found[0]["turns"] if t["role"] == "candidate"]
-            if len(saved) >= 2:
+            answered = _answers(found[0])
+            if len(answered) >= 2:
                 break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
-    assert len(saved) >= 2, "answers were not on disk before the kill"
-    (transcript,) = saved_interviews(data)  # still valid: writes are atomic (a rename, a transaction)
-    kept = [t["text"] for t in transcript["turns"] if t["role"] == "candidate"]
-    assert kept[:2] == ANSWERS.splitlines()[:2]
-
+    assert len(answered) >= 2, "answers were not stored before the kill"
+    (transcript,) = saved()  # still valid: writes are atomic (a rename, a transaction)
     assert transcript["status"] == "in_progress", "the kill came mid-interview"
+    kept = _answers(transcript)
+    assert kept[:2] == ANSWERS.splitlines()[:2]
+    return kept
+
+
+def _answers(transcript: dict[str, Any]) -> list[str]:
+    return [t["text"] for t in transcript["turns"] if t["role"] == "candidate"]
+
+
+@pytest.mark.parametrize("store", ["database", "files"])
+def test_sigkill_mid_interview_then_resume_keeps_every_answer(tmp_path: Path, store: str) -> None:
+    kept = _interview_killed_after_two_answers(tmp_path, lambda: saved_interviews(tmp_path / "data"), COACH_STORE=store)
     resumed = _run(["interview", "--resume"], tmp_path, "\n".join(ANSWERS.splitlines()[3:]), COACH_STORE=store)
     assert resumed.returncode == 0, resumed.stderr
     assert "Resuming interview" in resumed.stdout and "## Feedback" in resumed.stdout
-    (final,) = saved_interviews(data)
-    answers = [t["text"] for t in final["turns"] if t["role"] == "candidate"]
+    (final,) = saved_interviews(tmp_path / "data")
+    answers = _answers(final)
     assert answers[: len(kept)] == kept and len(answers) > len(kept)
+
+
+def test_a_terminal_interview_on_postgresql_killed_resumes_from_another_folder(tmp_path: Path, postgres: str) -> None:
+    """The terminal keeps interviews in the configured PostgreSQL, not in its working folder: one
+    killed mid-interview in one folder carries on from another, with every answer it had saved."""
+    import psycopg
+
+    def in_database() -> list[dict[str, Any]]:
+        with psycopg.connect(postgres.replace("+asyncpg", "")) as con:
+            return [json.loads(body) for (body,) in con.execute("SELECT body FROM coach_interviews").fetchall()]
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    try:
+        kept = _interview_killed_after_two_answers(first, in_database, COACH_DATABASE_URL=postgres)
+        resumed = run_coach(
+            ["interview", "--resume"], second, stdin="\n".join(ANSWERS.splitlines()[3:]), COACH_DATABASE_URL=postgres
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        assert "Resuming interview" in resumed.stdout and "## Feedback" in resumed.stdout
+        (final,) = in_database()
+        assert final["status"] == "completed"
+        answers = _answers(final)
+        assert answers[: len(kept)] == kept and len(answers) > len(kept)
+        assert not saved_interviews(second / "data") and not saved_interviews(first / "data")
+    finally:  # the server is the module's: leave it empty for the next test
+        with psycopg.connect(postgres.replace("+asyncpg", "")) as con:
+            con.execute("DELETE FROM coach_interviews")
+            con.execute("DELETE FROM coach_feedback")

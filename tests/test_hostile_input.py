@@ -72,6 +72,13 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("the note was signed off '- Farhana R.'", "Farhana"),
         ("PATIENT: OLUWASEUN ADEYEMI, ward 4", "OLUWASEUN ADEYEMI"),  # shouted, in no list
         ("Kalani 'Lani' Akana asked about her inhaler", "Kalani 'Lani' Akana"),  # a nickname inside
+        ("and Mrs, erm, Szymanska? she had the swollen calf", "Szymanska"),  # fillers after the title
+        ("we phoned Mr Adeyemi, uh, Babatunde, about the INR", "Babatunde"),  # a first name after the surname
+        ("i asked sister kowalczyk on ward 7", "kowalczyk"),  # lower-case surname after a title
+        ("the question came from tariq about his inhaler", "tariq"),  # lone lower-case first name
+        ("Grandma Hope would say the same", "Hope"),  # a kin title, even before an ordinary word
+        ("the HCA on the night shift, Oluwadamilare, checked his sugar", "Oluwadamilare"),  # role, place, name
+        ("she wrote that Nkechi had vomited twice", "Nkechi"),  # the subject of what was reported
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -89,6 +96,9 @@ def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
         ("ss# 321 54 9876 for the claim", "SSN", "321 54 9876"),
         ("his SSN, 321.54.9876, was in the message", "SSN", "321.54.9876"),
         ("A&E no. 44/10293 on the card", "record number", "44/10293"),
+        ("she was born on the twenty-third of March nineteen sixty-two", "date of birth", "twenty-third"),
+        ("ring me on oh-seven-seven-double-oh, nine-oh-oh, one-two-three", "phone", "nine-oh-oh"),
+        ("social is 5 3 1 - 2 2 - 8 0 4 6 if you need it", "SSN", "8 0 4 6"),
     ],
 )
 def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind: str, gone: str) -> None:
@@ -106,6 +116,7 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "Fostair and Clexane were on the list, and Pepto-Bismol is no drink for a child.",  # brands, no people
         "St. Swithin's Day was wet; the nurse said the pain had lasted five days.",
         "She was 30 weeks pregnant with reduced movements, so maternity triage now.",
+        "The Gleeson classification and Lassa fever came up; so did Kallmann syndrome.",  # eponyms in use
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

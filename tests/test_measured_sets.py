@@ -30,6 +30,7 @@ FROZEN = [
     BLIND_PRIVACY_SET,
     DATASETS / "pii_blind_v1",
     DATASETS / "pii_blind_v3",
+    DATASETS / "pii_blind_v4",
     DATASETS / "judge_blind_v1",
     DATASETS / "judge_blind_v2",
     DATASETS / "speech_v1",
@@ -63,12 +64,14 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
     ("folder", "min_recall", "max_damaged"),
     [
         (DEV_PRIVACY_SET, 0.98, 0.01),
-        (DATASETS / "pii_dev_v2", 0.89, 0.02),
-        (DATASETS / "pii_dev_v3", 0.93, 0.02),
-        (BLIND_PRIVACY_SET, 0.90, 0.03),
-        (DATASETS / "pii_blind_v3", 0.92, 0.03),
+        (DATASETS / "pii_dev_v2", 0.92, 0.02),
+        (DATASETS / "pii_dev_v3", 0.95, 0.02),
+        (BLIND_PRIVACY_SET, 0.92, 0.03),
+        (DATASETS / "pii_blind_v3", 0.93, 0.03),
+        (DATASETS / "pii_dev_v4", 0.97, 0.02),
+        (DATASETS / "pii_blind_v4", 0.90, 0.03),
     ],
-    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3"],
+    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3", "dev-v4", "blind-v4"],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:
     result = measure(Scrubber(), read_sentences(folder / "sentences.jsonl"))

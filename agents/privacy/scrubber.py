@@ -66,28 +66,48 @@ _NOT_NAMES = (
 _L = "A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"  # letters of the Latin alphabets, Vietnamese and Romanian included
 _U = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚ"
 _NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[{_L}][{_L}'’\-]+"
-_CAP_WORD = rf"(?!(?:{_NOT_NAMES})\b)[{_U}][{_L}'’\-]+"
+# A capitalised determiner starts a sentence, never a name ("The AI told Mr …").
+_DETERMINER = r"(?i:the|this|that|these|those|our|my|your|their|his|her|its)\b"
+_CAP_WORD = rf"(?!(?:{_NOT_NAMES})\b)(?!{_DETERMINER})[{_U}][{_L}'’\-]+"
 # Name particles written in lower case inside a name ("Aled ap Rhys", "Ludwig van Beethoven").
 _PARTICLE = r"(?:ap|ab|van|von|de|da|di|del|della|der|den|le|la|bin|binti|ibn|al|el|ní|nic|ó|ua|du|dos|das|ter|ten)"
 _FULL_NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{0,2}}"
+# What a speaker says while finding a word ("Mrs, uh, Lewandowska", "called, like, Brooklyn").
+_FILLERS = r"(?:\s*,?\s*(?:uh|um|umm|er|erm|ah|eh|like|you know|i think)\b\s*,?)*"
+# Gaelic particles that start a surname ("Ó Briain", "Ní Dhomhnaill", "Mac an tSaoir").
+_GAELIC = r"(?:Ó|O|Ní|Nic|Mac|Mhic|Uí|Ua|Mc)"
 # Titles that only ever come before a name: the name may be typed in any case ("dr alan hughes").
 _TITLE_NAME = re.compile(
-    rf"(?i)(?<![\w-])(?:mr|mrs|ms|miss|mx|dr|prof|professor)\.?\s+((?-i:(?:[A-Za-z]\.\s*){{0,3}}{_NAME_WORD})(?:\s+(?-i:{_NAME_WORD})){{0,2}})"
+    rf"(?i)(?<![\w-])(?:mr|mrs|ms|miss|mx|dr|prof|professor)\.?{_FILLERS}\s+"
+    rf"((?-i:(?:[A-Za-z]\.\s*){{0,3}}(?:{_GAELIC}\s+)?{_NAME_WORD})(?:\s+(?-i:{_NAME_WORD})){{0,2}})"
 )
 # Words that are titles only before a capitalised name ("Sister Okafor", not "her sister said").
 _CAP_TITLE_NAME = re.compile(
     rf"(?<![\w-])(?:Sister|Nurse|Matron|Father|Rev|Sir|Dame|Lady|Lord|Midwife|Officer)\.?\s+({_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}})"
 )
+_RELATIVE = (
+    r"patient|son|daughter|husband|wife|partner|mum|mom|mother|father|dad|brother|sister|grandson|"
+    r"granddaughter|grandmother|grandfather|nan|nana|gran|granny|grandma|grandpa|grandad|neighbour|neighbor|"
+    r"friend|carer|caregiver|baby|child|kid|toddler|boy|girl|lad|uncle|aunt|auntie|aunty|cousin|niece|nephew|"
+    r"fiancée?|boyfriend|girlfriend|colleague|coworker|co-worker|workmate|classmate|flatmate|roommate|housemate|"
+    r"buddy|mate|pal|landlord|landlady|client|resident|user|"
+    r"(?:step-?)?(?:mum|mom|dad|son|daughter|brother|sister|father|mother)|"
+    r"(?:mother|father|sister|brother|son|daughter)-in-law"
+)
 _RELATION_NAME = re.compile(
     r"(?<![\w-])(?i:(?:my|her|his|their|our|the|a|your)\s+)"
-    r"(?i:patient|son|daughter|husband|wife|partner|mum|mom|mother|father|dad|brother|sister|grandson|"
-    r"granddaughter|grandmother|grandfather|nan|neighbour|neighbor|friend|carer|caregiver|baby|child|boy|girl|"
-    r"uncle|aunt|cousin|fiancée?|boyfriend|girlfriend|colleague|client|resident|user)\s*,?\s+"
+    r"(?i:(?:little|baby|eldest|youngest|older|younger|elder|late|wee|big|new|best|old|dear)\s+)?"
+    rf"(?i:{_RELATIVE})\s*,?\s+"
     rf"({_FULL_NAME})"
+)
+_KIN_TITLE_NAME = re.compile(
+    rf"(?<![\w-])(?:Auntie|Aunty|Aunt|Uncle|Nana|Nanna|Granny|Grandma|Grandpa|Grandad|Cousin|auntie|aunty|"
+    rf"uncle|nana|granny|grandma|grandpa|grandad|young|little|baby|wee)\s+({_CAP_WORD})(?![\w-])"
 )
 _CALLED_NAME = re.compile(
     rf"(?<![\w-])(?i:called|named|name is|name was|names|name's|i am|i'm|this is|this is for|it's for|"
-    rf"signed(?: off| as)?|regards|thanks|thank you|dear|hi|hello)\s*,?\s+[-–—'‘\"“\s]*({_FULL_NAME})"
+    rf"signed(?: off| as)?|regards|thanks|thank you|cheers|many thanks|best wishes|love|ta|dear|hi|hello|hey)"
+    rf"\s*,?{_FILLERS}\s+[-–—'‘\"“\s]*({_FULL_NAME})"
 )
 # Two or three words that may be a whole name, checked against lists of names (lower-case names
 # only after a word that introduces a person).
@@ -102,6 +122,20 @@ _CAPS_WORD = r"[A-Z]{2,}(?:[-'’][A-Z]+)?"
 _CAPS_NAME = re.compile(
     rf"(?<![\w'’-])({_CAPS_WORD}(?:\s+(?:(?:DE|DA|DOS|DEL|LA|LOS|VAN|VON|DER|BIN|AL|AP)\s+){{0,2}}{_CAPS_WORD}){{1,3}})(?![\w-])"
 )
+_TITLE_THEN_FIRST = re.compile(
+    rf"(?i:\b(?:mr|mrs|ms|miss|mx|dr)\.?\s+)[{_U}][{_L}'’\-]+\s*[—–\-,?!.]+\s*"
+    rf"(?i:(?:yeah|yes|so|i mean|that's|it's|um|uh|er|erm)\s*,?\s*)*({_CAP_WORD})(?![\w-])"
+)
+_SURNAME_FIRST = re.compile(
+    rf"(?i:\b(?:patient|pt|name|client|resident|user|re|surname)\s*(?:name)?\s*[:\-–—]\s*)"
+    rf"((?:{_CAP_WORD}|{_CAPS_WORD}),\s*(?:{_CAP_WORD}|{_CAPS_WORD}))(?![\w-])"
+)
+_NURSE_LOWER = re.compile(rf"(?<![\w-])(?:sister|matron|nurse|midwife)\s+({_LOWER_WORD})(?![\w-])")
+_LONE_LOWER = re.compile(
+    rf"(?<![\w-])(?:from|said|says|told|tell|asked|ask|for|with|called|named|and|patient|user)\s+({_LOWER_WORD})"
+    r"(?=\s+(?:about|has|had|is|was|to|said|says|asked|wants|wanted|who|thinks|keeps|can't|cannot|won't|"
+    r"didn't|doesn't|isn't|says|and his|and her)\b|['’]s\b|\s*[,.;:!?])"
+)
 # A lone first name where a person is meant: after a word that introduces one, or before a possessive.
 _LONE_NAME = re.compile(
     r"\b(?:asked|told|tell|for|with|and|to|from|called|named|said|thank|thanks|dear|hi|hello|patient|"
@@ -113,6 +147,13 @@ _PERSON_CUE_NAME = re.compile(
     r"\b(?:asked|told|tell|called|named|thank|thanks|dear|hi|hello|patient|son|daughter|mum|mom|dad|"
     rf"husband|wife|partner|baby|user|saw|visited|nurse|sister|brother|carer|friend|neighbour|neighbor)\s+({_CAP_WORD})\b"
 )
+# A word no dictionary knows, as the subject of what someone reported ("said 'Emeka won't take
+# his Keppra'", "wrote that Seo-yeon had gone yellow").
+_REPORTED_SUBJECT = re.compile(
+    rf"\b(?:said|says|wrote|writes|typed|texted|messaged|told me|told us)\s*(?:,|:)?\s*(?:that\s+|['‘\"“])({_CAP_WORD})"
+    r"\s+(?:has|had|is|was|won't|wont|can't|cant|hasn't|isn't|wasn't|keeps|kept|wants|needs|needed|did|didn't|"
+    r"does|doesn't|feels|felt|gets|got|took|takes|went|started|stopped)\b"
+)
 _SPEECH_VERBS = r"told|said|asked|wrote|rang|called|messaged|typed|replied|texted|emailed|mentioned|explained"
 # After a lone word, a few more verbs count; after a pair, reports and posts do.
 _LONE_SPEAKER = re.compile(rf"(?<![\w'’-])({_CAP_WORD})\s+(?:{_SPEECH_VERBS}|says|phoned|rang back|called back)\b")
@@ -121,7 +162,7 @@ _SPEAKER_NAME = re.compile(
 )
 # A nickname in quotes inside a name ("Eduardo 'Eddie' Villanueva", "Bhavesh (Bav) Mistry").
 _NICKNAMED = re.compile(
-    rf"(?<![\w'’-])({_CAP_WORD}\s+(?:['‘\"“]{_CAP_WORD}['’\"”]|\({_CAP_WORD}\))\s+{_CAP_WORD})(?![\w-])"
+    rf"(?<![\w-])(?<!\w['’])({_CAP_WORD}\s+(?:['‘\"“]{_CAP_WORD}['’\"”]|\({_CAP_WORD}\))\s+{_CAP_WORD})(?![\w-])"
 )
 _KIN = (
     r"husband|wife|partner|mum|mom|mother|father|dad|son|daughter|brother|sister|grandmother|grandfather|gran|"
@@ -136,7 +177,10 @@ _POSSESSOR = re.compile(
 _ROLE = (
     rf"{_KIN}|user|patient|client|mate|pal|boss|colleague|registrar|consultant|fy1|fy2|sho|house officer|"
     r"pharmacist|physio|physiotherapist|paramedic|health visitors?|practice nurse|district nurse|charge nurse|"
-    r"student|resident|intern|attending|receptionist|manager|carer|caregiver|social worker|husband|wife"
+    r"student|resident|intern|attending|receptionist|manager|carer|caregiver|social worker|husband|wife|"
+    r"ot|slt|cna|hca|emt|rn|lpn|np|pa|scribe|tech|technician|porter|chaplain|interpreter|translator|doula|"
+    r"ward clerk|secretary|nanny|childminder|buddy|coworker|co-worker|flatmate|roommate|landlord|landlady|"
+    r"volunteer|dietitian|dietician|therapist|sonographer|radiographer|health care assistant|healthcare assistant"
 )
 # A capitalised word set beside a person's role: "Kwabena, the user," / "the practice nurse, Eilidh,".
 _APPOSED = re.compile(
@@ -144,7 +188,8 @@ _APPOSED = re.compile(
     rf"one of our|she's a|he's a|she is a|he is a)\s+(?:\w+\s+)?(?:{_ROLE})s?\b"
 )
 _APPOSED_AFTER = re.compile(
-    rf"(?i:\b(?:the|our|my|his|her|their)\s+(?:\w+\s+)?(?:{_ROLE})),\s+({_CAP_WORD}(?:\s+{_CAP_WORD})?)(?=\s*[,.;:—–)]|\s+(?:who|said|says|and))"
+    rf"(?i:\b(?:the|our|my|his|her|their)\s+(?:\w+\s+)?(?:{_ROLE})s?(?:\s+(?:on|at|in|from|of)\s+(?:\w+\s+){{0,2}}\w+)?),"
+    rf"\s+({_CAP_WORD}(?:\s+{_CAP_WORD})?)(?=\s*[,.;:—–)]|\s+(?:who|said|says|and))"
 )
 # A lower-case word after a person's relation ("my daughter zainab", "nana salote", "my mate gethin").
 _KIN_LOWER = re.compile(
@@ -176,10 +221,26 @@ _DATE = (
     rf"(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH},?\s+(?:\d{{4}}|['’]?\d{{2}}(?!\d))|"
     rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:\d{{4}}|['’]\d{{2}}(?!\d)))"
 )
+_ORDINAL_WORD = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+    r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|"
+    r"(?:twenty|thirty)[\s-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth))"
+)
+_YEAR_WORDS = (
+    r"(?:nineteen|twenty)[\s-](?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|"
+    r"four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+    r"nineteen|oh[\s-](?:one|two|three|four|five|six|seven|eight|nine)|hundred)|two thousand(?:\s+and)?(?:[\s-](?:one|"
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?"
+)
+_DATE_IN_WORDS = (
+    rf"(?:the\s+)?{_ORDINAL_WORD}(?:\s+of)?\s+{_MONTH},?\s+(?:\d{{4}}|{_YEAR_WORDS})|"
+    rf"{_MONTH}\s+(?:the\s+)?{_ORDINAL_WORD},?\s+(?:\d{{4}}|{_YEAR_WORDS})"
+)
 # A birth cue, then the date within a few words ("date of birth as 12/31/1950", "DOB: 1958-11-02",
 # "asked for her date of birth when she'd already written 02/03/1949").
 _DOB = re.compile(
-    rf"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|birthday)\b[^\d\n]{{0,48}}?({_DATE})"
+    rf"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|birthday)\b[^\d\n]{{0,48}}?"
+    rf"({_DATE}|{_DATE_IN_WORDS})"
 )
 # A full date in a year before 2011 is, in these answers, almost always someone's date of birth.
 _OLD_DATE = re.compile(
@@ -210,6 +271,26 @@ _DOTTED_SSN = re.compile(r"(?<![\d.])\d{3}\.\d{2}\.\d{4}(?![\d.])")
 _SSN_CUES = ("ssn", "social security", "social", "ss#", "ss no", "ss number")
 _BARE_SSN = re.compile(r"(?<![\d-])\d{9}(?![\d-])")
 _SHORT_PHONE = re.compile(r"(?<![\w-])555[-.\s]\d{4}(?![\w-])")  # the US fictional range, 7 digits
+# Digits said as words or spaced out one by one ("five-oh-three, five-five-five, oh-one-two-two",
+# "6 1 8 - 4 4 - 2 0 9 7"): read as the number they spell.
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
+_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_WORD = rf"(?:{_DIGIT}|double[\s-]+{_DIGIT})"
+_SPOKEN_NUMBER = re.compile(rf"(?i)(?<![\w-]){_DIGIT_WORD}(?:[\s,\-]+{_DIGIT_WORD}){{6,14}}(?![\w-])")
+_SPACED_DIGITS = re.compile(r"(?<![\d-])\d(?:\s+(?:-\s+)?\d){8,12}(?![\d-])")
 _ZIP_AFTER_STATE = re.compile(r"(?<![\w-])[A-Z]{2}\s+\d{5}(?:-\d{4})?(?![\w-])")
 
 # E-mail addresses are ours alone: Presidio's e-mail recogniser looks the domain up in a public
@@ -328,7 +409,7 @@ class Scrubber:
         found += _pattern_findings(view)
         if self.use_presidio and _may_hold_a_name(view):
             found += _presidio_findings(view)
-        found = [f for f in _propagate_names(view, found) if not _public(view, f)]
+        found = [f for f in _propagate_names(view, found) if not _public(view, f) and not _eponym_use(view, f)]
         found += [_address_span(view, f) for f in found if f.kind == "postcode"]
         found += [
             _address_span(view, Finding(m.start(), m.end(), "address"))
@@ -393,13 +474,40 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_SHORT_PHONE, "phone")
     add(_UK_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
     add(_BARE_SSN, "SSN", check=lambda m: _near(view, m.start(), _SSN_CUES))
+    for pattern in (_SPOKEN_NUMBER, _SPACED_DIGITS):
+        for m in pattern.finditer(view):
+            kind = _spelled_number_kind(_spelled_digits(m.group(0)), view, m.start())
+            if kind:
+                found.append(Finding(m.start(), m.end(), kind))
     for m in _TITLE_NAME.finditer(view):  # after a title, even an eponym is a name ("Dr Wells")
         found.append(_title_name(view, m))
     add(_CAP_TITLE_NAME, "name", group=1)
-    add(_RELATION_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
+    add(_RELATION_NAME, "name", group=1, check=lambda m: _kin_named(m.group(1), view, m.end(1)))
+    add(
+        _KIN_TITLE_NAME,
+        "name",
+        group=1,
+        check=lambda m: (
+            _kin_named(m.group(1), view, m.end(1))
+            and (m.group(0)[0].isupper() or _listed_single(m.group(1), first_only=False) or _unknown_word(m.group(1)))
+        ),
+    )
     add(_CALLED_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(_SPEAKER_NAME, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
-    add(_LOWER_NAME, "name", group=1, check=lambda m: _listed_name(m.group(1)))
+    # Listed names in lower case; after a preposition, not when every word is also an English one
+    # ("treated with diet coke"), as things follow prepositions more often than people do.
+    add(
+        _LOWER_NAME,
+        "name",
+        group=1,
+        check=lambda m: (
+            _listed_name(m.group(1))
+            and not (
+                re.match(r"(?i)(?:with|for|by)\b", m.group(0))
+                and all(is_english_word(w) for w in m.group(1).split()[:2])
+            )
+        ),
+    )
     for m in _LOWER_NAME.finditer(view):  # two words no dictionary or list of ours knows: "kwame asante"
         words = _lower_name_after(view, m.start(1), m.group(1), strict=True)
         if len(words) >= 2:
@@ -413,7 +521,10 @@ def _pattern_findings(view: str) -> list[Finding]:
         _LONE_SPEAKER,
         "name",
         group=1,
-        check=lambda m: _listed_single(m.group(1), first_only=False) or _unknown_word(m.group(1)),
+        check=lambda m: (
+            not m.group(1).isupper()  # "DVLA says": a body, not a speaker
+            and (_listed_single(m.group(1), first_only=False) or _unknown_word(m.group(1)))
+        ),
     )
     add(_NICKNAMED, "name", group=1, check=lambda m: not _all_allowed(m.group(1), view, m.end(1)))
     add(
@@ -423,6 +534,15 @@ def _pattern_findings(view: str) -> list[Finding]:
         check=lambda m: _unknown_word(m.group(1)) or _listed_single(m.group(1), first_only=False),
     )
     add(_SELF_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
+    add(
+        _TITLE_THEN_FIRST,
+        "name",
+        group=1,
+        check=lambda m: _listed_single(m.group(1), first_only=True) or _unknown_word(m.group(1)),
+    )
+    add(_SURNAME_FIRST, "name", group=1, check=lambda m: _surname_first(m.group(1)))
+    add(_NURSE_LOWER, "name", group=1, check=lambda m: _lower_surname(m.group(1)))
+    add(_LONE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
     for pattern in (_APPOSED, _APPOSED_AFTER):
         for m in pattern.finditer(view):
             found += _apposed_name(view, m.start(1), m.group(1))
@@ -432,7 +552,25 @@ def _pattern_findings(view: str) -> list[Finding]:
         found += _lower_name_after(view, m.start(1), m.group(1), strict=False)
     add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)) or _unknown_name(m.group(1)))
     add(_PERSON_CUE_NAME, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
+    add(_REPORTED_SUBJECT, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
     return found
+
+
+def _kin_named(span: str, view: str, end: int) -> bool:
+    """After a relation word ("my mum", "Auntie"), capitalised words are a name unless they are an
+    acronym, medicines or words always kept, or an eponym in clinical use ("her patient Wells score").
+    Clinical words count as names here: "Auntie Grace" is a person, whatever the GRACE score is."""
+    words = _tokens(span)
+    if not words:
+        return False
+    if span.isupper():  # one short word in capitals is an acronym; more are a name ("MY DAD KWAME ASANTE")
+        return len(words) > 1 and not _all_allowed(span, view, end)
+    always, _eponyms, clinical = _allow()
+    medicines = medicine_words()
+    if all(w in medicines or (w in always and w not in clinical) for w in words):
+        return False
+    eponym_use = r"(?:'s|’s)?\s+(?:score|scale|criteria|rules?|sign|test|classification)\b"
+    return not re.match(eponym_use, view[end : end + 24])
 
 
 def _listed_name(span: str) -> bool:
@@ -507,6 +645,46 @@ def _lower_name_after(view: str, start: int, span: str, *, strict: bool) -> list
             break
         out.append(Finding(start + w.start(), start + w.end(), "name"))
     return out
+
+
+def _spelled_digits(said: str) -> str:
+    """The digits a number said as words or spaced out spells ("double five" is 55)."""
+    out = []
+    for double, word in re.findall(r"(?i)(double[\s-]+)?([a-z]+|\d)", said):
+        digit = word if word.isdigit() else _DIGIT_WORDS.get(word.lower(), "")
+        out.append(digit * (2 if double else 1))
+    return "".join(out)
+
+
+def _spelled_number_kind(digits: str, view: str, start: int) -> str | None:
+    """What a spelled-out number is: an SSN (nine digits after a cue), an NHS number (ten that pass
+    its check), or a phone number (ten or eleven); None for anything else."""
+    if len(digits) == 9 and _near(view, start, _SSN_CUES):
+        return "SSN"
+    if len(digits) == 10 and nhs_number_valid(digits):
+        return "NHS number"
+    if len(digits) in (10, 11) and digits not in _PUBLIC_NUMBERS:
+        return "phone"
+    return None
+
+
+def _surname_first(span: str) -> bool:
+    """ "Walker, Sam": a listed surname (or a word no dictionary knows), then a listed first name."""
+    surname, given = (_plain_word(w.strip()) for w in span.split(",", 1))
+    first, last = gazetteer()
+    always, _eponyms, clinical = _allow()
+    # A surname may be an eponym's word ("Walker, Sam"): after the label it is a name.
+    if given in _blocked() or len(given) < 2 or surname in medicine_words():
+        return False
+    if surname in always and surname not in clinical:
+        return False
+    return (surname in last or not is_english_word(surname)) and given in first
+
+
+def _lower_surname(word: str) -> bool:
+    """A word in lower case that is a listed surname and no English, clinical or common word."""
+    plain = _plain_word(word)
+    return len(plain) >= 3 and plain in gazetteer()[1] and not is_english_word(plain) and plain not in _blocked()
 
 
 def _lower_first_name(word: str) -> bool:
@@ -600,6 +778,10 @@ def _all_allowed(span: str, view: str, end: int) -> bool:
     medicines = medicine_words()
     if all(_plain_word(w) in medicines for w in span.split()):
         return True  # "Pepto-Bismol"
+    plain = span.split()
+    variant = all(is_english_word(_plain_word(w)) for w in plain[1:])
+    if len(plain) > 1 and _plain_word(plain[0]) in medicines and variant:
+        return True  # a brand and its variant: "Gaviscon Advance", "Nurofen Express"
     for w in words:
         if w in always or w in medicines:
             continue
@@ -680,6 +862,7 @@ def _propagate_names(view: str, found: list[Finding]) -> list[Finding]:
             # An address's local part made of two name-like words, one of them a listed name.
             if len(known) == 2 and any(w.lower() in first or w.lower() in last for w in known):
                 parts |= set(known)
+    parts |= {_strip_accents(p) for p in parts}
     extra = []
     for part in parts:
         flags = re.I if part.islower() else 0
@@ -687,6 +870,33 @@ def _propagate_names(view: str, found: list[Finding]) -> list[Finding]:
             if not any(f.start <= m.start() < f.end for f in found if f.kind == "email"):
                 extra.append(Finding(m.start(), m.end(), "name"))
     return found + extra
+
+
+# What follows a name used as an eponym: a disease or sign after a possessive ("Lou Gehrig's
+# disease"); a classification, rule, test or disease without one ("Robson classification", "Rocky
+# Mountain spotted fever"). A possessive before a test or a fever is a person's ("Amy's test").
+_EPONYM_AFTER_POSSESSIVE = re.compile(
+    r"['’]s?\s+(?:disease|syndrome|palsy|sign|phenomenon|triad|reflex|ulcer|lymphoma|sarcoma|law|classification|"
+    r"criteria|manoeuvre|maneuver|procedure|operation|node|nodes|cyst|duct|gland)\b"
+)
+_EPONYM_AFTER = re.compile(
+    r"[\s-]+(?:spotted\s+)?(?:disease|syndrome|palsy|sign|classification|criteria|score|scale|rule|rules|test|"
+    r"equation|formula|manoeuvre|maneuver|procedure|operation|position|staging|fever|virus|lymphoma|sarcoma)\b"
+)
+_TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|professor|sister|nurse)\.?\s*$")
+
+
+def _eponym_use(view: str, f: Finding) -> bool:
+    """A name finding that is an eponym in clinical use: followed as an eponym is, and no title before."""
+    if f.kind != "name" or _TITLE_BEFORE.search(view[max(0, f.start - 12) : f.start]):
+        return False
+    after = view[f.end : f.end + 40]
+    return bool(_EPONYM_AFTER_POSSESSIVE.match(after) or _EPONYM_AFTER.match(after))
+
+
+def _strip_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.replace("ı", "i"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def _public(view: str, f: Finding) -> bool:
