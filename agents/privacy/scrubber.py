@@ -122,15 +122,19 @@ _CAPS_WORD = r"[A-Z]{2,}(?:[-'’][A-Z]+)?"
 _CAPS_NAME = re.compile(
     rf"(?<![\w'’-])({_CAPS_WORD}(?:\s+(?:(?:DE|DA|DOS|DEL|LA|LOS|VAN|VON|DER|BIN|AL|AP)\s+){{0,2}}{_CAPS_WORD}){{1,3}})(?![\w-])"
 )
+# A first name said after a title and surname ("Mr Okafor — Emeka —", "Mr Nwosu? yeah, Ifeanyi").
 _TITLE_THEN_FIRST = re.compile(
     rf"(?i:\b(?:mr|mrs|ms|miss|mx|dr)\.?\s+)[{_U}][{_L}'’\-]+\s*[—–\-,?!.]+\s*"
     rf"(?i:(?:yeah|yes|so|i mean|that's|it's|um|uh|er|erm)\s*,?\s*)*({_CAP_WORD})(?![\w-])"
 )
+# A surname, then a first name, after a label ("Patient: Walker, Sam", "Name: WANG, WEI").
 _SURNAME_FIRST = re.compile(
     rf"(?i:\b(?:patient|pt|name|client|resident|user|re|surname)\s*(?:name)?\s*[:\-–—]\s*)"
     rf"((?:{_CAP_WORD}|{_CAPS_WORD}),\s*(?:{_CAP_WORD}|{_CAPS_WORD}))(?![\w-])"
 )
+# A lower-case surname after a nursing title ("sister mcgregor"); "her sister said" is English.
 _NURSE_LOWER = re.compile(rf"(?<![\w-])(?:sister|matron|nurse|midwife)\s+({_LOWER_WORD})(?![\w-])")
+# A lone lower-case first name where a person is meant ("from yusuf about", "said derek has").
 _LONE_LOWER = re.compile(
     rf"(?<![\w-])(?:from|said|says|told|tell|asked|ask|for|with|called|named|and|patient|user)\s+({_LOWER_WORD})"
     r"(?=\s+(?:about|has|had|is|was|to|said|says|asked|wants|wanted|who|thinks|keeps|can't|cannot|won't|"
@@ -541,7 +545,7 @@ def _pattern_findings(view: str) -> list[Finding]:
         check=lambda m: _listed_single(m.group(1), first_only=True) or _unknown_word(m.group(1)),
     )
     add(_SURNAME_FIRST, "name", group=1, check=lambda m: _surname_first(m.group(1)))
-    add(_NURSE_LOWER, "name", group=1, check=lambda m: _lower_surname(m.group(1)))
+    add(_NURSE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1), surname=True))
     add(_LONE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
     for pattern in (_APPOSED, _APPOSED_AFTER):
         for m in pattern.finditer(view):
@@ -681,16 +685,12 @@ def _surname_first(span: str) -> bool:
     return (surname in last or not is_english_word(surname)) and given in first
 
 
-def _lower_surname(word: str) -> bool:
-    """A word in lower case that is a listed surname and no English, clinical or common word."""
+def _lower_first_name(word: str, *, surname: bool = False) -> bool:
+    """A word in lower case that is a listed first name (or, `surname`, a listed surname) and no
+    English, clinical or common word."""
     plain = _plain_word(word)
-    return len(plain) >= 3 and plain in gazetteer()[1] and not is_english_word(plain) and plain not in _blocked()
-
-
-def _lower_first_name(word: str) -> bool:
-    """A word in lower case that is a listed first name and no English, clinical or common word."""
-    plain = _plain_word(word)
-    return len(plain) >= 3 and plain in gazetteer()[0] and not is_english_word(plain) and plain not in _blocked()
+    listed = gazetteer()[1 if surname else 0]
+    return len(plain) >= 3 and plain in listed and not is_english_word(plain) and plain not in _blocked()
 
 
 def _unknown_word(word: str) -> bool:
