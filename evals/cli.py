@@ -52,6 +52,7 @@ def add_eval_parser(sub: Any) -> None:
 
     r = esub.add_parser("references", help="how much of each reference answer the offline judge credits")
     r.add_argument("--min-credit", type=float, default=None)
+    r.add_argument("--min-kept", type=float, default=None, help="least share of credit kept when reworded")
     r.add_argument("--show-examples", action="store_true", help="name the criteria not credited per scenario")
 
     sp = esub.add_parser("spoken", help="speak every answer of a labelled set, hear it, and judge both versions")

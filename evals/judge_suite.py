@@ -25,6 +25,7 @@ from agents.judging.model_judge import LLMJudge
 from agents.judging.offline import OfflineJudge, get_analyzer, health_system_of
 from evals.agreement import agreement
 from evals.dataset import LabelledSample, load_dataset
+from evals.paraphrase import Paraphraser
 from evals.runner import (
     EvalContext,
     compare_with_baseline,
@@ -142,12 +143,14 @@ def build_variants(
     may be given per health system ({uk: ..., us: ...}): the transcript's own is used."""
     injections = _lines(METAMORPHIC_DIR / "injections.txt")
     padding = _lines(METAMORPHIC_DIR / "padding.txt")
+    reword = Paraphraser.load()
     variants: list[Variant] = []
     for i, s in enumerate(samples):
         t = s.transcript
         variants.append(Variant(s.id, "padding", "repetition", _repeat_first_sentence(t)))
         variants.append(Variant(s.id, "padding", "restating the question", with_restatement(t)))
         variants.append(Variant(s.id, "spoken", "speech-to-text style", spoken_style(t)))
+        variants.append(Variant(s.id, "paraphrase", f"reworded ({reword.version})", reword.transcript(t)))
         if specific is not None and len(samples) > 1:
             # The donor whose questions share the fewest words with this transcript's answers.
             said = specific(" ".join(x.text for x in t.turns if x.role is Role.CANDIDATE))

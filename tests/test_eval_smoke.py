@@ -38,7 +38,7 @@ def test_judge_suite_offline_prints_metrics_ceiling_and_metamorphic(
     assert "QWK" in text and "ceiling" in text and "metamorphic:" in text
     result = json.loads((out / "results.json").read_text())
     assert result["agreement"]["n"] == 5
-    for kind in ("injection", "padding", "spoken"):
+    for kind in ("injection", "padding", "spoken", "paraphrase"):
         assert result["metamorphic"]["by_kind"][kind]["pass_rate"] == 1.0, kind
     assert result["run"]["rubric_version"] == default_rubric().version and result["run"]["git_commit"]
     html = (out / "report.html").read_text()

@@ -270,6 +270,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _word_count(norm: str) -> int:
+    """Words in a sentence, a contraction counting as the two words it stands for ("wouldn't" as
+    "would not"), so writing it out never decides whether an answer is substantive."""
+    return len(_WORD.findall(norm)) + norm.count("n't")
+
+
 def _content_words(norm: str) -> list[str]:
     return [w for w in _WORD.findall(norm) if w not in _STOPWORDS and len(w) > 2]
 
@@ -656,7 +662,7 @@ class Analyzer:
         substantive = [
             a
             for a, ss in by_answer.items()
-            if len(ss) >= min_sents and sum(len(_WORD.findall(s.norm)) for s in ss) >= min_words
+            if len(ss) >= min_sents and sum(_word_count(s.norm) for s in ss) >= min_words
         ]
         return by_answer, substantive
 
