@@ -33,6 +33,7 @@ FROZEN = [
     DATASETS / "pii_blind_v4",
     DATASETS / "judge_blind_v1",
     DATASETS / "judge_blind_v2",
+    DATASETS / "judge_blind_v3",
     DATASETS / "speech_v1",
 ]
 
