@@ -46,7 +46,8 @@ class Paraphraser:
         return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w'])", re.I)
 
     def rewrite(self, text: str) -> str:
-        """The text with every listed phrase reworded; nothing else changes."""
+        """The text with every listed phrase reworded and typographic apostrophes straightened;
+        nothing else changes."""
 
         def swap(m: re.Match[str]) -> str:
             said = m.group(0)
