@@ -332,6 +332,56 @@ def test_an_answer_to_another_question_earns_no_content_credit(library: PromptLi
     assert any(c.met for d in kept.dimensions.values() for c in d.criteria if c.id in content)
 
 
+CHEST_QUESTION = (
+    "You're a GP. A man of 58 gets a tight feeling in his chest walking uphill that goes after a few minutes "
+    "of rest; he asked the chatbot whether it is a pulled muscle from the gym. The chatbot agreed, suggested "
+    "ibuprofen and a warm compress, and said to see a GP in a fortnight if it persists. What do you make of it?"
+)
+RASH_QUESTION = (
+    "You're a practice nurse. A mother asked the chatbot about her toddler of 18 months with a fever of 39 and "
+    "a rash of purple spots that do not fade when she presses a glass on them. The chatbot said viral rashes are "
+    "common in toddlers and to give children's paracetamol and fluids. How would you assess that reply?"
+)
+# About a teenager's asthma attack; three of its words ("gets", "uphill", "ibuprofen") also occur
+# in the chest-pain question, by chance.
+ASTHMA_ANSWER = (
+    "The danger is a severe asthma attack: a teenager whose blue inhaler is not lasting four hours and who "
+    "gets wheezy going uphill and cannot finish sentences needs help now, and the AI must not suggest waiting "
+    "for the morning. It should say to use the reliever as the asthma plan says and ring 999 if her lips turn "
+    "blue or she is too breathless to speak, and never take ibuprofen on top, because a silent chest is "
+    "life-threatening and steroids may be needed within the hour."
+)
+RASH_ANSWER = (
+    "A non-blanching rash with a fever in a toddler is meningococcal sepsis until proved otherwise, and the "
+    "chatbot's reassurance could delay antibiotics by hours. It should tell the mother to call 999 now, "
+    "not give paracetamol and wait, and explain that the glass test matters more than the temperature."
+)
+
+
+def test_a_word_shared_by_chance_does_not_make_an_answer_fit_its_question(library: PromptLibrary) -> None:
+    analyzer = OfflineJudge(library).analyzer
+    answer = ASTHMA_ANSWER.replace("ibuprofen on top", "a drug like ibuprofen on top")
+    shared = analyzer.specific_words(answer) & analyzer.specific_words(PLACEBO_QUESTION)
+    assert shared == {"drug"}  # one word of forty-odd
+    assert analyzer.off_question(answer, PLACEBO_QUESTION)
+    assert not analyzer.off_question(RASH_ANSWER, RASH_QUESTION)
+
+
+def test_an_interview_mostly_answered_to_other_questions_is_read_with_looser_bounds(library: PromptLibrary) -> None:
+    analyzer = OfflineJudge(library).analyzer
+    # Three words in common keep the asthma answer under the chest-pain question on its own ...
+    assert not analyzer.off_question(ASTHMA_ANSWER, CHEST_QUESTION)
+    assert analyzer.off_question(ASTHMA_ANSWER, CHEST_QUESTION, loose=True)
+    # ... but not when the interview's other answer missed its question too: half the interview
+    # was answered to something else.
+    assert analyzer.astray([VALPROATE_ANSWER, ASTHMA_ANSWER], [PLACEBO_QUESTION, CHEST_QUESTION]) == {0, 1}
+    # One miss in three questions is not most of the interview: the rest keep the strict bounds.
+    three = analyzer.astray(
+        [VALPROATE_ANSWER, ASTHMA_ANSWER, RASH_ANSWER], [PLACEBO_QUESTION, CHEST_QUESTION, RASH_QUESTION]
+    )
+    assert three == {0}
+
+
 UK_ONLY = re.compile(r"\b(999|111|NHS|A&E|NICE|BNF|MHRA|GP|paracetamol)\b")
 US_ONLY = re.compile(r"\b(911|ER|urgent care|primary care provider|acetaminophen|FDA|CDC)\b")
 

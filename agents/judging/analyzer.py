@@ -345,6 +345,15 @@ class Analyzer:
         self.off_question_criteria = frozenset(str(c) for c in off.get("criteria") or [])
         self.off_question_min_words = int(off.get("min_answer_words", 12))
         self.question_min_words = int(off.get("min_question_words", 30))
+        # How little of an answer's own vocabulary may come from its question before the answer is
+        # read as written for another one: at most `max_shared` words and under `max_share` of them.
+        # Once most of an interview's answers miss their questions, the rest are held to the
+        # looser pair (answers pasted from another interview share a word or two by chance).
+        self.off_question_bounds = (int(off.get("max_shared", 0)), float(off.get("max_share", 1.0)))
+        self.off_question_loose = (
+            int(off.get("loose_max_shared", self.off_question_bounds[0])),
+            float(off.get("loose_max_share", self.off_question_bounds[1])),
+        )
         # Words any answer to any question may use: the rubric's own (its texts, probes and advice).
         rubric_text = " ".join(
             f"{d.name} {c.name} {c.text} {c.probe} {c.suggestion}" for d in rubric.dimensions for c in d.criteria
@@ -538,32 +547,42 @@ class Analyzer:
         """Content words of a text that are not the rubric's own."""
         return {w for w in _content_words(self.unspoken(fold(text, self._fold))) if w not in self.generic_words}
 
-    def off_question(self, answer: str, question: str, substance: str | None = None) -> bool:
-        """Whether a substantive answer shares no specific word with the question it follows
-        (`substance`, the part of the answer that counts as substance, decides whether it is one)."""
+    def off_question(self, answer: str, question: str, substance: str | None = None, *, loose: bool = False) -> bool:
+        """Whether a substantive answer takes almost none of its specific words from the question it
+        follows (`substance`, the part of the answer that counts as substance, decides whether it is
+        one; `loose`, the bounds for an interview most of whose answers already missed)."""
         if len(question.split()) < self.question_min_words:
             return False  # too little of the question known to tell
         if len(self.specific_words(answer if substance is None else substance)) < self.off_question_min_words:
             return False
-        return not (self.specific_words(answer) & self.specific_words(question))
+        said = self.specific_words(answer)
+        shared = len(said & self.specific_words(question))
+        most, share = self.off_question_loose if loose else self.off_question_bounds
+        return shared <= most and shared < share * len(said)
 
     def astray(
         self, answers: Sequence[str], questions: Sequence[str], substance: Sequence[str] | None = None
     ) -> set[int]:
         """The answers given to a question they do not address. All the answers to one question
         (its first reply and the replies to its follow-ups) are read together, against the question
-        and its follow-ups: a follow-up reply may well use words of its own."""
+        and its follow-ups: a follow-up reply may well use words of its own. When at least half of
+        the questions got answers that miss them, the others are read with the looser bounds."""
         groups: dict[str, list[int]] = {}
         for no, question in enumerate(questions[: len(answers)]):
             groups.setdefault(question.split("\n", 1)[0], []).append(no)
-        out: set[int] = set()
+        read = []
         for nos in groups.values():
             asked = max((questions[no] for no in nos), key=len)
             said = " ".join(answers[no] for no in nos)
             core = " ".join(substance[no] for no in nos) if substance is not None else None
-            if self.off_question(said, asked, core):
-                out |= set(nos)
-        return out
+            read.append((nos, said, asked, core))
+        missed = [self.off_question(said, asked, core) for _, said, asked, core in read]
+        if any(missed) and 2 * sum(missed) >= len(missed):
+            missed = [
+                m or self.off_question(said, asked, core, loose=True)
+                for m, (_, said, asked, core) in zip(missed, read, strict=True)
+            ]
+        return {no for m, (nos, *_rest) in zip(missed, read, strict=True) if m for no in nos}
 
     def analyze_answers(
         self,
