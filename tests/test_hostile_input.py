@@ -79,6 +79,9 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("Grandma Hope would say the same", "Hope"),  # a kin title, even before an ordinary word
         ("the HCA on the night shift, Oluwadamilare, checked his sugar", "Oluwadamilare"),  # role, place, name
         ("she wrote that Nkechi had vomited twice", "Nkechi"),  # the subject of what was reported
+        ("the rota had HCA Tamsin on nights", "Tamsin"),  # a listed first name with no cue before it
+        ("it never asked about the rash on Anneliese", "Anneliese"),
+        ("'Marisol, please ring 911 now' is what it should have said", "Marisol"),  # called by name
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -117,6 +120,7 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "St. Swithin's Day was wet; the nurse said the pain had lasted five days.",
         "She was 30 weeks pregnant with reduced movements, so maternity triage now.",
         "The Gleeson classification and Lassa fever came up; so did Kallmann syndrome.",  # eponyms in use
+        "Addison's disease and Hashimoto's thyroiditis were both on the letter.",  # possessive eponyms
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

@@ -31,6 +31,7 @@ FROZEN = [
     DATASETS / "pii_blind_v1",
     DATASETS / "pii_blind_v3",
     DATASETS / "pii_blind_v4",
+    DATASETS / "pii_blind_v5",
     DATASETS / "judge_blind_v1",
     DATASETS / "judge_blind_v2",
     DATASETS / "judge_blind_v3",
@@ -70,9 +71,11 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (BLIND_PRIVACY_SET, 0.92, 0.03),
         (DATASETS / "pii_blind_v3", 0.93, 0.03),
         (DATASETS / "pii_dev_v4", 0.97, 0.02),
-        (DATASETS / "pii_blind_v4", 0.90, 0.03),
+        (DATASETS / "pii_blind_v4", 0.93, 0.03),
+        (DATASETS / "pii_dev_v5", 0.91, 0.03),
+        (DATASETS / "pii_blind_v5", 0.93, 0.02),
     ],
-    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3", "dev-v4", "blind-v4"],
+    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3", "dev-v4", "blind-v4", "dev-v5", "blind-v5"],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:
     result = measure(Scrubber(), read_sentences(folder / "sentences.jsonl"))

@@ -210,6 +210,8 @@ _NAME_IS_LOWER = re.compile(
 _SELF_LOWER = re.compile(
     rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's)\s+({_LOWER_WORD})(?![\w-])"
 )
+# Any lone capitalised word not part of a longer run and not a possessive ("Addison's disease").
+_LONE_CAP = re.compile(rf"(?<![\w\-])(?<!\w['’])({_CAP_WORD})(?![\w'’\-])")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
@@ -557,6 +559,14 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)) or _unknown_name(m.group(1)))
     add(_PERSON_CUE_NAME, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
     add(_REPORTED_SUBJECT, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
+    # A listed first name that is no English word is a person wherever it stands, with or without a
+    # word before it that introduces one ("HCA Pooja", "in Aaliyah", "'Dolores, this is a stroke'").
+    add(
+        _LONE_CAP,
+        "name",
+        group=1,
+        check=lambda m: _listed_single(m.group(1), first_only=True) and not is_english_word(_plain_word(m.group(1))),
+    )
     return found
 
 
