@@ -210,7 +210,8 @@ _NAME_IS_LOWER = re.compile(
 _SELF_LOWER = re.compile(
     rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's)\s+({_LOWER_WORD})(?![\w-])"
 )
-# Any lone capitalised word not part of a longer run and not a possessive ("Addison's disease").
+# A capitalised word standing as a word of its own: not inside a hyphenated or apostrophised one
+# ("O'Neil", "Rivera-Santos" are read whole elsewhere) and not a possessive ("Addison's disease").
 _LONE_CAP = re.compile(rf"(?<![\w\-])(?<!\w['’])({_CAP_WORD})(?![\w'’\-])")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
