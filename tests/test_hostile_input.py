@@ -82,6 +82,8 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("the rota had HCA Tamsin on nights", "Tamsin"),  # a listed first name with no cue before it
         ("it never asked about the rash on Anneliese", "Anneliese"),
         ("'Marisol, please ring 911 now' is what it should have said", "Marisol"),  # called by name
+        ("it never asked about the rash on Kwabena", "Kwabena"),  # a first name only the wider survey lists
+        ("the plan was fine until Adaeze came back from theatre", "Adaeze"),
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -121,6 +123,8 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "She was 30 weeks pregnant with reduced movements, so maternity triage now.",
         "The Gleeson classification and Lassa fever came up; so did Kallmann syndrome.",  # eponyms in use
         "Addison's disease and Hashimoto's thyroiditis were both on the letter.",  # possessive eponyms
+        "The Bruce protocol and the Fraser guidelines both apply.",  # a first name as an eponym
+        "the answer told them it's viral. no antibiotics, rest and fluids",  # a listed name in lower case
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

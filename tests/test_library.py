@@ -54,6 +54,16 @@ def test_versions_are_recorded(library: PromptLibrary) -> None:
     assert versions["rubric"] == yaml.safe_load((ROOT / "prompts/rubric/rubric.yaml").read_text())["version"]
     assert versions["scenarios"].startswith("scenarios-")
     assert "template:judge_system" in versions
+    assert versions["privacy"] == "privacy-allow-v3+given-names-v1"  # both lists the scrubber reads
+
+
+def test_a_names_list_without_one_version_line_is_named(tmp_path: Path) -> None:
+    copy = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", copy)
+    names = copy / "privacy" / "given_names.txt"
+    names.write_text("# no version here\nkwabena\n", encoding="utf-8")
+    with pytest.raises(DataError, match="given_names.txt: expected one 'version"):
+        load_library(copy)
 
 
 def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:

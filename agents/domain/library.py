@@ -291,7 +291,7 @@ def _load_library_cached(root: Path) -> PromptLibrary:
         interviewer=script,
         templates=templates,
         guide=guide,
-        privacy_version=_privacy_version(root / "privacy" / "allow.yaml"),
+        privacy_version=_privacy_version(root / "privacy" / "allow.yaml", root / "privacy" / "given_names.txt"),
         measured_version=measured_version,
         measured=measured,
         speech=speech,
@@ -312,10 +312,18 @@ def _measured(path: Path) -> tuple[str, list[MeasuredAgreement]]:
         raise DataError(_validation_message(path, exc)) from exc
 
 
-def _privacy_version(path: Path) -> str:
+def _privacy_version(path: Path, names: Path) -> str:
+    """The allow list's version, and the extra first names' ("privacy-allow-v3+given-names-v1"):
+    either changes what the scrubber sends a provider."""
     if not path.exists():
         return "none"
     data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("words"), dict):
         raise DataError(f"{path}: expected 'version' and 'words' (lists of words by kind)")
-    return str(data.get("version", "none"))
+    version = str(data.get("version", "none"))
+    if names.exists():
+        lines = [line for line in names.read_text(encoding="utf-8").splitlines() if line.startswith("version:")]
+        if len(lines) != 1:
+            raise DataError(f"{names}: expected one 'version: ...' line, found {len(lines)}")
+        version += "+" + lines[0].removeprefix("version:").strip()
+    return version

@@ -1,5 +1,6 @@
 """People's names as lists: first names of many countries (the `gender-guesser` package's
-dictionary, about 45,000) and US census surnames (the `names` package, about 89,000); and what is
+dictionary, about 45,000, and `prompts/privacy/given_names.txt`, names those lists lack from a
+wider survey) and US census surnames (the `names` package, about 89,000); and what is
 not a name however capitalised: medicines, generic and brand (the `drug-named-entity-recognition`
 package's dictionary, from DrugBank, MeSH and MedlinePlus).
 
@@ -13,6 +14,11 @@ from __future__ import annotations
 import importlib.resources
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+
+from agents.config import PROJECT_ROOT
+
+GIVEN_NAMES_FILE = PROJECT_ROOT / "prompts" / "privacy" / "given_names.txt"
 
 
 def _plain(word: str) -> str:
@@ -21,8 +27,10 @@ def _plain(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
-    """(first names, surnames), lower case without accents."""
+def core_gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames) from the packaged lists only, lower case without accents. Names in
+    lower case are judged against these alone: a survey's rarer names include words a 1913
+    dictionary does not know ("viral"), and in lower case nothing else tells them apart."""
     raw = (importlib.resources.files("gender_guesser") / "data" / "nam_dict.txt").read_text(encoding="utf-8")
     first: set[str] = set()
     for line in raw.splitlines():
@@ -35,6 +43,20 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
         first |= {_plain(line.split()[0]) for line in (names_pkg / fname).read_text().splitlines() if line.strip()}
     last = {_plain(line.split()[0]) for line in (names_pkg / "dist.all.last").read_text().splitlines() if line.strip()}
     return frozenset(first), frozenset(last)
+
+
+def given_names(path: Path = GIVEN_NAMES_FILE) -> frozenset[str]:
+    """The extra first names, lower case; '#' lines and the version line are not names."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(_plain(line) for line in lines if line.strip() and not line.startswith(("#", "version:")))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), lower case without accents: the packaged lists and the extra
+    first names, which never include a medicine's name."""
+    first, last = core_gazetteer()
+    return first | (given_names() - medicine_variants()), last
 
 
 def _parts(word: str) -> list[str]:
@@ -68,9 +90,8 @@ def english_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def medicine_words() -> frozenset[str]:
-    """One-word medicine names in lower case ("clexane", "pepto-bismol"), except the few that are
-    also listed names ("allegra", "saha"): those are judged by their context."""
+def medicine_variants() -> frozenset[str]:
+    """Every one-word medicine name in the dictionary, lower case, names or not."""
     import bz2
     import pickle
 
@@ -78,8 +99,15 @@ def medicine_words() -> frozenset[str]:
     with data.open("rb") as raw, bz2.open(raw) as f:
         # The package's own dictionary, loaded as the package itself loads it.
         variants = pickle.load(f)["drug_variant_to_canonical"]
-    first, last = gazetteer()
-    return frozenset(_plain(v) for v in variants if " " not in v and len(v) >= 3) - first - last
+    return frozenset(_plain(v) for v in variants if " " not in v and len(v) >= 3)
+
+
+@lru_cache(maxsize=1)
+def medicine_words() -> frozenset[str]:
+    """One-word medicine names in lower case ("clexane", "pepto-bismol"), except the few that are
+    also names in the packaged lists ("allegra", "saha"): those are judged by their context."""
+    first, last = core_gazetteer()
+    return medicine_variants() - first - last
 
 
 _SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ies", "ied", "ment", "ments", "ness")

