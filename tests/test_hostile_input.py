@@ -104,6 +104,12 @@ def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
         ("she was born on the twenty-third of March nineteen sixty-two", "date of birth", "twenty-third"),
         ("ring me on oh-seven-seven-double-oh, nine-oh-oh, one-two-three", "phone", "nine-oh-oh"),
         ("social is 5 3 1 - 2 2 - 8 0 4 6 if you need it", "SSN", "8 0 4 6"),
+        ("unit no. 0012345, ward 7", "record number", "0012345"),  # record numbers by their other names
+        ("MR number 123-45-678 on the label", "record number", "123-45-678"),
+        ("CHI 0101011234 was on the referral", "record number", "0101011234"),
+        ("his EMPI 10293847 and PID 8712345", "record number", "8712345"),
+        ("account number 55012346 for the bill", "record number", "55012346"),
+        ("the sticker said RTH 1234567", "record number", "1234567"),  # a trust's prefix, then a space
     ],
 )
 def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind: str, gone: str) -> None:
@@ -125,6 +131,7 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "Addison's disease and Hashimoto's thyroiditis were both on the letter.",  # possessive eponyms
         "The Bruce protocol and the Fraser guidelines both apply.",  # a first name as an eponym
         "the answer told them it's viral. no antibiotics, rest and fluids",  # a listed name in lower case
+        "PID was treated in 2019; ID 5 on the list; tai chi 30 minutes a day; a band 5 nurse.",
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

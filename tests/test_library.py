@@ -62,7 +62,7 @@ def test_a_names_list_without_one_version_line_is_named(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "prompts", copy)
     names = copy / "privacy" / "given_names.txt"
     names.write_text("# no version here\nkwabena\n", encoding="utf-8")
-    with pytest.raises(DataError, match="given_names.txt: expected one 'version"):
+    with pytest.raises(DataError, match=r"given_names\.txt: expected one 'version"):
         load_library(copy)
 
 

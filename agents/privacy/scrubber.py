@@ -68,7 +68,8 @@ _NOT_NAMES = (
     "that|this|there|here|not|no|yes|please|now|then|also|just|i|we|they|he|she|my|his|their|our|your|its|"
     "when|what|how|why|which|where|as|than|today|tomorrow|yesterday|appointment|surgery|office|visit|letter|"
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|days|weeks|months|years|hours|minutes|"
-    "note|notes|practice|clinic|team|rang|called|phoned|came|come|went|go|got|get|of|off|out|up|down|over"
+    "note|notes|practice|clinic|team|rang|called|phoned|came|come|went|go|got|get|of|off|out|up|down|over|"
+    "number"
 )
 _L = "A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"  # letters of the Latin alphabets, Vietnamese and Romanian included
 _U = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚ"
@@ -224,11 +225,18 @@ _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
     r"(?i)\b(?:mrn|medical record (?:number|no\.?|#)|record (?:number|no\.?|#)|hospital (?:number|no\.?|#|id)|"
-    r"patient (?:id|number|no\.?)|unit number|chart (?:number|no\.?|#)|hosp(?:ital)? ?(?:no\.?|#)|k number|case number|"
-    r"a&e (?:number|no\.?|#)|ed (?:number|no\.?|#)|mrn#|record#)"
+    r"patient (?:id|number|no\.?)|unit (?:number|no\.?|#)|chart (?:number|no\.?|#)|hosp(?:ital)? ?(?:no\.?|#)|"
+    r"k number|case number|a&e (?:number|no\.?|#)|ed (?:number|no\.?|#)|mrn#|record#|"
+    # Other names a record number goes by: "MR no", "EMPI", "PID", "CHI number", "H&C number", an
+    # account or wristband number.
+    r"mr (?:number|no\.?|#)|empi|pid|crn|chi(?: number| no\.?)?|h&c (?:number|no\.?)|"
+    r"(?:account|acct|wristband|band|id) (?:number|no\.?|#))"
     r"\s*(?:is|was|:|#|-|,)?\s*([A-Z]{0,4}[-/ ]?\d[\d /-]{3,}\d[A-Z]?|[A-Z]{1,4}-?\d{4,}[A-Z]?)"
 )
-_RECORD_SHAPE = re.compile(r"(?<![\w-])[A-Z]{1,4}-?\d{6,10}(?![\w-])")  # RXH1234567, K1234567, RBH-0047215
+# RXH1234567, K1234567, RBH-0047215, and a trust's prefix apart from its number ("RTH 1234567").
+_RECORD_SHAPE = re.compile(
+    r"(?<![\w-])(?:[A-Z]{1,4}-?\d{6,10}|(?!(?:ID|NO|NHS|DOB|TEL|MOB)\b)[A-Z]{2,4} \d{7,10})(?![\w-])"
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
     r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
