@@ -84,6 +84,9 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("'Marisol, please ring 911 now' is what it should have said", "Marisol"),  # called by name
         ("it never asked about the rash on Kwabena", "Kwabena"),  # a first name only the wider survey lists
         ("the plan was fine until Adaeze came back from theatre", "Adaeze"),
+        ("the message began 'tomasz kowalski, dob 04/05/1990' and asked about statins", "tomasz kowalski"),
+        ("it said aled ap rhys, mobile 07700 900123, wanted a callback", "aled ap rhys"),  # whose number it is
+        ("i think derek wanted a scan more than advice", "derek"),  # a listed first name as the speaker
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -132,6 +135,8 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "The Bruce protocol and the Fraser guidelines both apply.",  # a first name as an eponym
         "the answer told them it's viral. no antibiotics, rest and fluids",  # a listed name in lower case
         "PID was treated in 2019; ID 5 on the list; tai chi 30 minutes a day; a band 5 nurse.",
+        "so AI said to wait, but nurse said the sats were fine, until Matron came in.",
+        "Take paracetamol, phone 111 if worse; the patient, dob unknown, was seen.",
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

@@ -79,9 +79,9 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (BLIND_PRIVACY_SET, 0.92, 0.03),
         (DATASETS / "pii_blind_v3", 0.93, 0.03),
         (DATASETS / "pii_dev_v4", 0.97, 0.02),
-        (DATASETS / "pii_blind_v4", 0.93, 0.03),
-        (DATASETS / "pii_dev_v5", 0.92, 0.03),
-        (DATASETS / "pii_blind_v5", 0.93, 0.02),
+        (DATASETS / "pii_blind_v4", 0.94, 0.03),
+        (DATASETS / "pii_dev_v5", 0.93, 0.03),
+        (DATASETS / "pii_blind_v5", 0.94, 0.02),
     ],
     ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3", "dev-v4", "blind-v4", "dev-v5", "blind-v5"],
 )

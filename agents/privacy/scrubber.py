@@ -218,6 +218,21 @@ _NAME_IS_LOWER = re.compile(
 _SELF_LOWER = re.compile(
     rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's)\s+({_LOWER_WORD})(?![\w-])"
 )
+# Whose identifier it is: two or three name words just before a date of birth, SSN, record or
+# phone label ("priya sharma, dob 02/11/1987", "omar bin rashid ssn …", "this is mark sullivan, cell …").
+_NAME_BEFORE_ID = re.compile(
+    rf"(?<![\w-])(?<!\w['’])((?:{_NAME_WORD})(?:\s+(?:{_PARTICLE}\s+)?(?:{_NAME_WORD})){{1,3}})\s*,?\s*"
+    r"(?=(?i:dob|d\.o\.b|date of birth|born|ssn|ss#|social security|nhs (?:no|number)|mrn|hospital (?:no|number)|"
+    r"cell|mobile|mob|phone|tel|email|e-mail)\b)"
+)
+# A listed first name opening a clause, as the one who said, wanted or did something ("joy said
+# her baby…", "i think chris wanted reassurance"): in lower case too, since nothing else there is
+# a word that says and wants.
+_CLAUSE_SPEAKER = re.compile(
+    r"(?:^|(?<=[.!?;,:\"“‘(])\s*|\b(?i:i think|and|but|so|then|because|when|if|until)\s+)"
+    rf"({_LOWER_WORD}|[{_U}][{_L}'’\-]+)"
+    r"\s+(?=(?:said|says|wanted|wants|asked|typed|wrote|texted|messaged|told|rang|phoned|came in|came back)\b)"
+)
 # A capitalised word standing as a word of its own: not inside a hyphenated or apostrophised one
 # ("O'Neil", "Rivera-Santos" are read whole elsewhere) and not a possessive ("Addison's disease").
 _LONE_CAP = re.compile(rf"(?<![\w\-])(?<!\w['’])({_CAP_WORD})(?![\w'’\-])")
@@ -556,6 +571,9 @@ def _pattern_findings(view: str) -> list[Finding]:
         check=lambda m: _unknown_word(m.group(1)) or _listed_single(m.group(1), first_only=False),
     )
     add(_SELF_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
+    for m in _NAME_BEFORE_ID.finditer(view):
+        found += _owner_name(m.start(1), m.group(1))
+    add(_CLAUSE_SPEAKER, "name", group=1, check=lambda m: _clause_speaker(m.group(1)))
     add(
         _TITLE_THEN_FIRST,
         "name",
@@ -709,6 +727,23 @@ def _surname_first(span: str) -> bool:
     if surname in always and surname not in clinical:
         return False
     return (surname in last or not is_english_word(surname)) and given in first
+
+
+def _owner_name(start: int, span: str) -> list[Finding]:
+    """The longest run of words ending `span` that is a whole listed name ("typed omar bin rashid"
+    is omar bin rashid): a first name, then a surname or first name, particles allowed between."""
+    words = list(re.finditer(r"\S+", span))
+    for i in range(len(words)):
+        names = [w.group(0) for w in words[i:] if not re.fullmatch(_PARTICLE, w.group(0), re.I)]
+        if len(names) >= 2 and is_full_name([w.title() for w in names], _blocked()):
+            return [Finding(start + words[i].start(), start + words[-1].end(), "name")]
+    return []
+
+
+def _clause_speaker(word: str) -> bool:
+    """A first name of the packaged lists (never a clinical, common or medicine word), as a speaker."""
+    plain = _plain_word(word)
+    return len(plain) >= 3 and plain in core_gazetteer()[0] and plain not in _blocked()
 
 
 def _lower_first_name(word: str, *, surname: bool = False) -> bool:
