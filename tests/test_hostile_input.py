@@ -87,6 +87,9 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("the message began 'tomasz kowalski, dob 04/05/1990' and asked about statins", "tomasz kowalski"),
         ("it said aled ap rhys, mobile 07700 900123, wanted a callback", "aled ap rhys"),  # whose number it is
         ("i think derek wanted a scan more than advice", "derek"),  # a listed first name as the speaker
+        ("the rota had HCA Tamsin Wrobel on nights", "Wrobel"),  # the surname after a found first name
+        ("EMT Cody Przybylski and his partner", "Przybylski"),
+        ("my gran Khadija bint Yusuf, 81, is on warfarin", "bint"),  # one name across its particle
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -265,3 +268,8 @@ def test_the_probe_fence_is_not_derived_from_what_users_see(library: PromptLibra
         prompt = str(interviewer.probe_messages(scenario, "S1", "An answer.", "doctor", "uk")[-1].content)
         fences.add(re.search(r"<<<ANSWER (\S+)", prompt).group(1))  # type: ignore[union-attr]
     assert len(fences) == 2, "the fence can be worked out from the transcript id"
+
+
+def test_a_found_name_does_not_run_on_into_an_acronym() -> None:
+    out = Scrubber().scrub("HCA Tamsin TTO was late, so ask Esi MRN first")
+    assert "Tamsin" not in out.text and "TTO" in out.text and "MRN" in out.text, out.text

@@ -453,7 +453,7 @@ class Scrubber:
             for m in _ZIP_AFTER_STATE.finditer(view)
             if _near(view, m.start(), (",",), 3)
         ]
-        return _merge(found)
+        return _complete_names(view, _merge(found))
 
 
 _CAPITALISED = re.compile(rf"[{_U}][{_L}'’\-]+")
@@ -1003,6 +1003,40 @@ def _merge(found: list[Finding]) -> list[Finding]:
             continue
         out.append(f)
     return out
+
+
+_PARTICLES_BETWEEN = re.compile(rf"\s+(?:(?:{_PARTICLE}|bint|binti|y)\s+){{1,2}}$", re.I)
+_SURNAME_AFTER = re.compile(rf"\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![\w'’-])")
+
+
+def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
+    """A found name is the whole name: two found names with only particles between are one
+    ("[Ana Paula Ferreira] dos [Santos]", "[Fatima] bint [Hassan]"), and a name runs on into the
+    capitalised surname after it when that is a listed surname or no dictionary word ("[Cody]
+    Jankowski", "[Alexis] Rivera-Santos")."""
+    out: list[Finding] = []
+    for f in found:
+        if (
+            out
+            and out[-1].kind == "name"
+            and f.kind == "name"
+            and _PARTICLES_BETWEEN.fullmatch(" " + view[out[-1].end : f.start].strip() + " ")
+        ):
+            out[-1] = Finding(out[-1].start, f.end, "name")
+            continue
+        out.append(f)
+    last = gazetteer()[1]
+    completed: list[Finding] = []
+    for i, f in enumerate(out):
+        m = _SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
+        limit = out[i + 1].start if i + 1 < len(out) else len(view)
+        if m and m.end() <= limit and not m.group(1).isupper():  # "MRN", "GP" are no surnames
+            parts = [_plain_word(p) for p in m.group(1).split("-")]
+            blocked = _blocked()
+            if all(p not in blocked and (p in last or not is_english_word(p)) for p in parts):
+                f = Finding(f.start, m.end(1), "name")
+        completed.append(f)
+    return completed
 
 
 @lru_cache(maxsize=4096)
