@@ -219,15 +219,17 @@ _SELF_LOWER = re.compile(
     rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's)\s+({_LOWER_WORD})(?![\w-])"
 )
 # Whose identifier it is: two or three name words just before a date of birth, SSN, record or
-# phone label ("priya sharma, dob 02/11/1987", "omar bin rashid ssn …", "this is mark sullivan, cell …").
+# phone label ("priya sharma, dob 02/11/1987", "omar bin rashid ssn …", "aled ap rhys, mobile …").
+# Names that are ordinary words ("mark", "will") are blocked here as everywhere.
 _NAME_BEFORE_ID = re.compile(
     rf"(?<![\w-])(?<!\w['’])((?:{_NAME_WORD})(?:\s+(?:{_PARTICLE}\s+)?(?:{_NAME_WORD})){{1,3}})\s*,?\s*"
     r"(?=(?i:dob|d\.o\.b|date of birth|born|ssn|ss#|social security|nhs (?:no|number)|mrn|hospital (?:no|number)|"
     r"cell|mobile|mob|phone|tel|email|e-mail)\b)"
 )
-# A listed first name opening a clause, as the one who said, wanted or did something ("joy said
-# her baby…", "i think chris wanted reassurance"): in lower case too, since nothing else there is
-# a word that says and wants.
+# A listed first name opening a clause, as the one who said, wanted or did something ("derek said
+# her baby…", "i think chris wanted reassurance"): in lower case too, since few other words there
+# say and want. Names that are ordinary words ("joy", "hope") stay blocked: "hope said" is rare,
+# "the bill said" is not.
 _CLAUSE_SPEAKER = re.compile(
     r"(?:^|(?<=[.!?;,:\"“‘(])\s*|\b(?i:i think|and|but|so|then|because|when|if|until)\s+)"
     rf"({_LOWER_WORD}|[{_U}][{_L}'’\-]+)"
