@@ -40,6 +40,7 @@ FROZEN = [
     DATASETS / "pii_blind_v3",
     DATASETS / "pii_blind_v4",
     DATASETS / "pii_blind_v5",
+    DATASETS / "pii_blind_v6",
     DATASETS / "judge_blind_v1",
     DATASETS / "judge_blind_v2",
     DATASETS / "judge_blind_v3",
@@ -82,8 +83,9 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (DATASETS / "pii_blind_v4", 0.94, 0.03),
         (DATASETS / "pii_dev_v5", 0.95, 0.03),
         (DATASETS / "pii_blind_v5", 0.94, 0.02),
+        (DATASETS / "pii_blind_v6", 0.94, 0.03),
     ],
-    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3", "dev-v4", "blind-v4", "dev-v5", "blind-v5"],
+    ids=["dev", "dev-hard", "dev-names", "blind", "blind-v3", "dev-v4", "blind-v4", "dev-v5", "blind-v5", "blind-v6"],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:
     result = measure(Scrubber(), read_sentences(folder / "sentences.jsonl"))
@@ -93,10 +95,11 @@ def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) ->
     assert damaged <= max_damaged
 
 
-def test_the_blind_privacy_set_was_labelled_twice_alike() -> None:
-    folder = DATASETS / "pii_blind_v5"
+@pytest.mark.parametrize("name", ["pii_blind_v5", "pii_blind_v6"])
+def test_the_blind_privacy_set_was_labelled_twice_alike(name: str) -> None:
+    folder = DATASETS / name
     agreed, first, second = label_agreement(read_sentences(folder / "sentences.jsonl"), folder / "labels_second.jsonl")
-    FIGURES.append(f"pii_blind_v5 labelled twice: {agreed}/{first} identifiers agreed (second labeller found {second})")
+    FIGURES.append(f"{name} labelled twice: {agreed}/{first} identifiers agreed (second labeller found {second})")
     assert agreed >= 0.98 * max(first, second)
 
 
