@@ -14,7 +14,7 @@ from agents.config import load_settings
 from agents.domain.feedback import JudgeKind
 from agents.domain.library import PromptLibrary
 from agents.domain.transcript import parse_transcript_text
-from agents.judging.model_judge import LLMJudge, extract_json
+from agents.judging.model_judge import LLMJudge, ModelJudgement, extract_json, request_schema
 from agents.models.fake import MockScript
 from evals.dataset import default_rubric
 
@@ -135,6 +135,40 @@ def test_extract_json_from_prose_and_fences() -> None:
     assert extract_json('Sure! {"a": 2} hope that helps') == {"a": 2}
     with pytest.raises(ValueError):
         extract_json("no json")
+
+
+def _longest_reply(schema: dict[str, Any], node: dict[str, Any], path: str) -> Any:
+    """The longest value `node` allows: every string at its length bound, every array at its item
+    bound. A string or array with no bound fails, naming where it is."""
+    if "$ref" in node:
+        return _longest_reply(schema, schema["$defs"][node["$ref"].rsplit("/", 1)[-1]], path)
+    if "const" in node:
+        return node["const"]
+    kind = node.get("type")
+    if kind == "object":
+        return {k: _longest_reply(schema, v, f"{path}.{k}") for k, v in node["properties"].items()}
+    if kind == "array":
+        if "prefixItems" in node:
+            return [_longest_reply(schema, v, f"{path}[{i}]") for i, v in enumerate(node["prefixItems"])]
+        assert "maxItems" in node, f"{path}: an array with no bound on its items"
+        return [_longest_reply(schema, node["items"], f"{path}[]") for _ in range(node["maxItems"])]
+    if kind == "string":
+        assert "maxLength" in node, f"{path}: a string with no bound on its length"
+        return "x" * node["maxLength"]
+    return {"integer": 10**6, "boolean": False}[kind]
+
+
+def test_a_reply_decoded_by_the_request_schema_fits_the_judge_budget(library: PromptLibrary) -> None:
+    # A server that decodes by the schema (llama.cpp) stops a rambling model at the bounds; without
+    # them a small model can spend the whole budget on one reasoning and the reply is cut unparsed.
+    budget = load_settings().coach_judge_max_tokens
+    for dimension in library.rubric.dimensions:
+        wanted = [c.id for c in dimension.criteria]
+        schema = request_schema(tuple(wanted))
+        longest = _longest_reply(schema, schema, "reply")
+        ModelJudgement.model_validate(longest, context={"criteria": wanted})
+        # Three characters a token is pessimistic for English; JSON's punctuation is one token each.
+        assert len(json.dumps(longest)) / 3 <= budget, f"{dimension.id}: the longest reply outgrows {budget} tokens"
 
 
 def _criteria_reply(messages: list[object], met: set[str]) -> str:

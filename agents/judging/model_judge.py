@@ -73,6 +73,14 @@ class ModelJudgement(BaseModel):
         return self
 
 
+# The request schema's bounds on what one verdict may write. Validation stays lenient (a provider
+# that treats the schema as guidance is not re-asked over a long sentence); a server that decodes by
+# the schema can write at most about 1,100 characters a criterion, some 350 tokens.
+REASONING_MAX_CHARS = 400
+QUOTE_MAX_CHARS = 300
+QUOTES_MAX = 2
+
+
 @lru_cache(maxsize=1)
 def judgement_schema() -> dict[str, Any]:
     """The JSON schema of the judge's reply, as the prompt shows it (the same for every call)."""
@@ -87,17 +95,25 @@ def request_schema(criteria: tuple[str, ...]) -> dict[str, Any]:
     reply is validated either way."""
     generic = ModelJudgement.model_json_schema()
     verdict = generic["$defs"]["ModelCriterionVerdict"]
+    quote = generic["$defs"]["EvidenceQuote"]
     items = []
     for crit in criteria:
         item = json.loads(json.dumps(verdict))
         item["properties"]["id"] = {"const": crit, "type": "string"}
+        # Bounded text, so a reply decoded by this schema always fits the token budget: a small
+        # model that rambles in its reasoning is cut by the grammar, not by the length limit.
+        item["properties"]["reasoning"]["maxLength"] = REASONING_MAX_CHARS
+        item["properties"]["evidence"]["maxItems"] = QUOTES_MAX
         item["required"] = ["id", "evidence", "reasoning", "met"]
         item["additionalProperties"] = False
         items.append(item)
     # No `items: false` after the tuple: llama.cpp's grammar builder refuses it; the counts close it.
     criteria_schema = {"type": "array", "prefixItems": items, "minItems": len(items), "maxItems": len(items)}
+    bounded_quote = json.loads(json.dumps(quote))
+    bounded_quote["properties"]["quote"]["maxLength"] = QUOTE_MAX_CHARS
+    defs = {k: v for k, v in generic["$defs"].items() if k not in ("ModelCriterionVerdict", "EvidenceQuote")}
     return {
-        "$defs": {k: v for k, v in generic["$defs"].items() if k != "ModelCriterionVerdict"},
+        "$defs": defs | {"EvidenceQuote": bounded_quote},
         "type": "object",
         "properties": {"criteria": criteria_schema},
         "required": ["criteria"],
