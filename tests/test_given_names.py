@@ -38,3 +38,20 @@ def test_the_list_reader_skips_comments_and_version(tmp_path: Path) -> None:
     path = tmp_path / "names.txt"
     path.write_text("# a comment\nversion: given-names-v9\nKwabena\n\nngozi\n", encoding="utf-8")
     assert given_names(path) == {"kwabena", "ngozi"}
+
+
+def test_words_taken_for_names_in_context_are_listed_names_and_never_kept_words() -> None:
+    # A person word that is also a modal, a month, a score or a medicine would be scrubbed from
+    # clinical text wherever the context rules fire ("my son will has…" is rare; "GRACE said" is not).
+    # A score's name may be one ("grace": the GRACE score is written before "score", where no context
+    # that takes a person word stands).
+    import yaml
+
+    from agents.privacy.scrubber import _NOT_NAMES, ALLOW_FILE, _word_names
+
+    lists = yaml.safe_load(ALLOW_FILE.read_text(encoding="utf-8"))["words"]
+    kept = {str(w).lower() for key, ws in lists.items() if key != "scores_and_scales" for w in ws}
+    words = _word_names()
+    assert len(words) >= 50
+    assert words <= core_gazetteer()[0], sorted(words - core_gazetteer()[0])
+    assert not words & (kept | medicine_variants() | set(_NOT_NAMES.split("|"))), sorted(words & kept)

@@ -90,6 +90,27 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("the rota had HCA Tamsin Wrobel on nights", "Wrobel"),  # the surname after a found first name
         ("EMT Cody Przybylski and his partner", "Przybylski"),
         ("my gran Khadija bint Yusuf, 81, is on warfarin", "bint"),  # one name across its particle
+        # First names that are also words, where a person is plainly meant:
+        ("she messaged 'im hope, 19, and my inhaler isnt working'", "hope"),  # introducing oneself
+        ("i am jack from ohio and my chest hurts", "jack"),
+        ("my husband mark has had the cough for weeks", "mark"),  # after a relation, doing something
+        ("dawn said the baby had not fed since noon", "dawn"),  # saying something
+        ("it was all fine and then Ivy came in limping", "Ivy"),  # capitalised inside a clause
+        ("it should have opened with 'Hope, please ring 999 now'", "Hope"),  # addressed in a quote
+        ("Dawn had been on sertraline for a year", "Dawn"),  # opening a sentence about her medicines
+        ("Ivy was 91 and on warfarin", "Ivy"),  # or her age
+        ("i asked Ivy about the rash", "Ivy"),  # asked about something
+        ("ruby's mum typed at 2am", "ruby"),  # before a person's possessive
+        ("a message from Hope Adeyemi about her statin", "Hope"),  # before a surname no dictionary knows
+        ("MY MUM JOY HAS A HIGH TEMPERATURE", "JOY"),  # one listed name in capitals after a relation
+        # Other names where only a person can stand:
+        ("the pharmacist should tell adaeze to stop the ibuprofen", "adaeze"),  # in lower case, told
+        ("she asked what to give for chiamaka, who is 4", "chiamaka"),  # before "who"
+        ("Will's dad typed that he was wheezy", "Will"),  # no modal has a dad
+        ("Summer-Rae's mum said the rash spread", "Summer-Rae"),  # a double first name
+        ("signed by J. Okafor, consultant cardiologist", "Okafor"),  # an initial and a surname
+        ("from Siobhan K. on the ward", "K."),  # a first name and its initial, both
+        ("the user typed 'priya sharma, 07700 900461' before the question", "priya sharma"),  # whose number
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -140,6 +161,16 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "PID was treated in 2019; ID 5 on the list; tai chi 30 minutes a day; a band 5 nurse.",
         "so AI said to wait, but nurse said the sats were fine, until Matron came in.",
         "Take paracetamol, phone 111 if worse; the patient, dob unknown, was seen.",
+        # The same words as words: hoping, rising, marking, a bill, an answer that opens "Okay,".
+        "I hope she's better; her temperature rose, then fell, so mark the time of each dose.",
+        "i'm fine, 17 hours after the dose, and hope came back into it when the bill said nothing.",
+        "'Okay, call 999 now' is what it should say, and my son will need his inhaler.",
+        "For her this is hope, nothing more, and the plan is fine as written.",
+        "The swab grew E. Coli and H. Pylori, and S. Aureus was not seen.",  # a genus' initial, not a person's
+        "Her glucose was 48 mg/dL, and the Holter monitor was normal.",
+        "MY DAD HAS CHEST PAIN AND IS SWEATING",  # in capitals, little words are still words
+        "May was 3 weeks late with her period.",  # a month and a word, before numbers that are no age
+        "Hope is 5 % of the plan.",
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:

@@ -76,8 +76,8 @@ TOO_FEW_TOKENS = "120"
 async def test_the_real_model_judges_the_criteria_asked_for_in_the_schema_given(
     real_model: str, library: PromptLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The fence around the transcript is a fresh secret each run, so the prompt (and how long the
-    # small model's reasoning runs) varies: room for two criteria's reasoning whatever it writes.
+    # The fence around the transcript is a fresh secret each run, so the prompt (and what the small
+    # model writes) varies; the request schema bounds each verdict's text, so two always fit.
     monkeypatch.setenv("COACH_JUDGE_MAX_TOKENS", "1400")
     transcript = parse_transcript_text(
         "Interviewer: What should the AI do?\n\nCandidate: The AI should tell her to call 999 now, because "

@@ -76,7 +76,10 @@ _U = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽ�
 _NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[{_L}][{_L}'’\-]+"
 # A capitalised determiner starts a sentence, never a name ("The AI told Mr …").
 _DETERMINER = r"(?i:the|this|that|these|those|our|my|your|their|his|her|its)\b"
-_CAP_WORD = rf"(?!(?:{_NOT_NAMES})\b)(?!{_DETERMINER})[{_U}][{_L}'’\-]+"
+# In capitals, the little words are still words ("MY DAD FRANK HAS CHEST PAIN"); "Will" and "May"
+# written as names stay names.
+_NOT_NAMES_SHOUTED = _NOT_NAMES.upper()
+_CAP_WORD = rf"(?!(?:{_NOT_NAMES}|{_NOT_NAMES_SHOUTED})\b)(?!{_DETERMINER})[{_U}][{_L}'’\-]+"
 # Name particles written in lower case inside a name ("Aled ap Rhys", "Ludwig van Beethoven").
 _PARTICLE = r"(?:ap|ab|van|von|de|da|di|del|della|der|den|le|la|bin|binti|ibn|al|el|ní|nic|ó|ua|du|dos|das|ter|ten)"
 _FULL_NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{0,2}}"
@@ -146,7 +149,14 @@ _NURSE_LOWER = re.compile(rf"(?<![\w-])(?:sister|matron|nurse|midwife)\s+({_LOWE
 _LONE_LOWER = re.compile(
     rf"(?<![\w-])(?:from|said|says|told|tell|asked|ask|for|with|called|named|and|patient|user)\s+({_LOWER_WORD})"
     r"(?=\s+(?:about|has|had|is|was|to|said|says|asked|wants|wanted|who|thinks|keeps|can't|cannot|won't|"
-    r"didn't|doesn't|isn't|says|and his|and her)\b|['’]s\b|\s*[,.;:!?])"
+    r"didn't|doesn't|isn't|says|and his|and her|whether|if|why|how|what|not)\b|['’]s\b|\s*[,.;:!?])"
+)
+# A lone lower-case first name of any list where only a person can stand: told or asked to do
+# something ("tell kwabena to", "ask priya whether"), or before "who" ("for kwame, who is 6").
+_TOLD_LOWER = re.compile(
+    rf"(?<![\w-])(?:(?:tell|told|telling|ask|asked|asking|advise|advised|advising|remind|reminded|warn|warned|"
+    rf"reassure|reassured)\s+({_LOWER_WORD})(?=\s+(?:to|that|whether|if|why|how|not|i'd|i’d)\b|\s*[,.;:!?])|"
+    rf"(?:for|with|and|from|to)\s+({_LOWER_WORD})(?=\s*,?\s+who\b))"
 )
 # A lone first name where a person is meant: after a word that introduces one, or before a possessive.
 _LONE_NAME = re.compile(
@@ -178,13 +188,16 @@ _NICKNAMED = re.compile(
 )
 _KIN = (
     r"husband|wife|partner|mum|mom|mother|father|dad|son|daughter|brother|sister|grandmother|grandfather|gran|"
-    r"grandma|grandpa|nan|grandson|granddaughter|baby|child|children|kids|carer|caregiver|aunt|uncle|niece|nephew|"
-    r"cousin|boyfriend|girlfriend|fiancée?|family|parents|teacher|friend|neighbou?r|GP|doctor|nurse|midwife|"
+    r"grandma|grandpa|nan|grandson|granddaughter|baby|toddler|infant|newborn|twin|child|children|kids|carer|"
+    r"caregiver|aunt|uncle|niece|nephew|cousin|boyfriend|girlfriend|fiancée?|family|parents|teacher|friend|neighbou?r|GP|doctor|nurse|midwife|"
     r"health visitor|school|temperature|symptoms|message|text|email|reply|question|surgery|appointment"
 )
 # A capitalised word before a person's possessive ("Esi's grandmother", "Seo-yeon's husband").
 _POSSESSOR = re.compile(
     rf"(?<![\w'’-])({_CAP_WORD})['’]s\s+(?:(?:own|new|little|elder|older|younger|late)\s+)?(?:{_KIN})\b"
+)
+_LOWER_POSSESSOR = re.compile(
+    rf"(?<![\w'’-])({_LOWER_WORD})['’]s\s+(?:(?:own|new|little|elder|older|younger|late)\s+)?(?:{_KIN})\b"
 )
 _ROLE = (
     rf"{_KIN}|user|patient|client|mate|pal|boss|colleague|registrar|consultant|fy1|fy2|sho|house officer|"
@@ -224,7 +237,7 @@ _SELF_LOWER = re.compile(
 _NAME_BEFORE_ID = re.compile(
     rf"(?<![\w-])(?<!\w['’])((?:{_NAME_WORD})(?:\s+(?:{_PARTICLE}\s+)?(?:{_NAME_WORD})){{1,3}})\s*,?\s*"
     r"(?=(?i:dob|d\.o\.b|date of birth|born|ssn|ss#|social security|nhs (?:no|number)|mrn|hospital (?:no|number)|"
-    r"cell|mobile|mob|phone|tel|email|e-mail)\b)"
+    r"cell|mobile|mob|phone|tel|email|e-mail)\b|(?:\+44\s?|\+1\s?|0)\d{3,4}[\s.-]?\d{3}[\s.-]?\d{3,4}(?!\d))"
 )
 # A listed first name opening a clause, as the one who said, wanted or did something ("derek said
 # her baby…", "i think chris wanted reassurance"): in lower case too, since few other words there
@@ -235,9 +248,35 @@ _CLAUSE_SPEAKER = re.compile(
     rf"({_LOWER_WORD}|[{_U}][{_L}'’\-]+)"
     r"\s+(?=(?:said|says|wanted|wants|asked|typed|wrote|texted|messaged|told|rang|phoned|came in|came back)\b)"
 )
+# A surname with initials ("J. Okafor", "P. J. Moreno"), a first name with one ("Lakshmi N.").
+_INITIALS_SURNAME = re.compile(rf"(?<![\w.])((?:[{_U}]\.\s?){{1,2}})({_CAP_WORD})(?![\w'’-])")
+_FIRST_INITIAL = re.compile(rf"(?<![\w'’-])({_CAP_WORD})\s([{_U}]\.)(?=\s|$|[,;:)'’\"”])")
 # A capitalised word standing as a word of its own: not inside a hyphenated or apostrophised one
 # ("O'Neil", "Rivera-Santos" are read whole elsewhere) and not a possessive ("Addison's disease").
 _LONE_CAP = re.compile(rf"(?<![\w\-])(?<!\w['’])({_CAP_WORD})(?![\w'’\-])")
+# A first name that is also an English word ("rose", "mark", "Hope"), where a person is plainly
+# meant: introducing oneself, then an age, a place or the end ("im rose, 17", "i am lars from
+# minnesota"); after a relation, before what a person does ("my mum rose has shingles"); or addressed
+# at the start of a quote ("'Dolores, this sounds like a stroke'").
+_ANY_WORD = rf"(?:{_LOWER_WORD}|[{_U}][{_L}'’\-]+)"
+_SELF_PERSON_WORD = re.compile(
+    rf"(?<![\w-])(?i:i'm|i’m|im|i am|this is)\s+({_ANY_WORD})"
+    r"(?=\s*,\s*(?:\d|aged?\b)|\s+(?:from|here)\b|\s*[.!?;\"”’')]|\s*$)"
+)
+_KIN_PERSON_WORD = re.compile(
+    rf"(?<![\w-])(?i:(?:my|her|his|their|our|your)\s+(?:(?:little|baby|eldest|youngest|older|younger|elder|late|"
+    rf"wee|big)\s+)?(?:{_RELATIVE}))\s*,?\s+({_ANY_WORD})"
+    r"(?=\s+(?:has|had|is|was|said|says|wants|wanted|needs|needed|keeps|kept|gets|got|thinks|thought|takes|took|"
+    r"can't|won't|doesn't|didn't|isn't|wasn't|hasn't)\b|\s*,)"
+)
+_ADDRESSED_PERSON_WORD = re.compile(rf"(?:^|(?<=[\s:(,]))['‘\"“]([{_U}][{_L}'’\-]+),\s")
+# A first name that is also a word, opening a sentence about that person's age or medicines ("Joy
+# had been on lithium", "Rose was 82").
+_SUBJECT_PERSON_WORD = re.compile(
+    rf"(?:^|(?<=[.!?]\s))([{_U}][{_L}'’\-]+)(?=\s+(?:was|is)\s+\d{{1,3}}(?!\s*(?:weeks?|days?|months?|hours?|%|mg|°))\b"
+    r"|\s+(?:had|has)\s+been\s+(?:on|taking|prescribed)\b)"
+)
+_SPEAKER_VERB = re.compile(r"\s+(?:said|says|asked|typed|wrote|texted|messaged|told|rang|phoned)\b")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
@@ -369,6 +408,7 @@ def _use_allow_file(path: Path) -> None:
         _ALLOW_IN_USE[0] = path
         _allow.cache_clear()
         _blocked.cache_clear()
+        _word_names.cache_clear()
         _scrub_cached.cache_clear()
 
 
@@ -384,6 +424,14 @@ def _allow() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         str(w).lower() for w in words.get("scores_and_scales", [])
     }
     return frozenset(always), frozenset(eponyms), frozenset(clinical)
+
+
+@lru_cache(maxsize=1)
+def _word_names() -> frozenset[str]:
+    """First names that are also English words, taken for a name only where a person is plainly
+    meant (the allow file's `person_words`)."""
+    data = yaml.safe_load(_ALLOW_IN_USE[0].read_text(encoding="utf-8")) or {}
+    return frozenset(str(w).lower() for w in data.get("person_words") or [])
 
 
 def _detection_view(text: str) -> str:
@@ -570,8 +618,14 @@ def _pattern_findings(view: str) -> list[Finding]:
         _POSSESSOR,
         "name",
         group=1,
-        check=lambda m: _unknown_word(m.group(1)) or _listed_single(m.group(1), first_only=False),
+        check=lambda m: (
+            _unknown_word(m.group(1))
+            or _listed_single(m.group(1), first_only=False)
+            or _plain_word(m.group(1)) in _word_names() | {"will"}  # "Will's mum": no modal has a mum
+            or _double_first_name(m.group(1))
+        ),
     )
+    add(_LOWER_POSSESSOR, "name", group=1, check=lambda m: _plain_word(m.group(1)) in _word_names())
     add(_SELF_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
     for m in _NAME_BEFORE_ID.finditer(view):
         found += _owner_name(m.start(1), m.group(1))
@@ -593,7 +647,12 @@ def _pattern_findings(view: str) -> list[Finding]:
     for m in _NAME_IS_LOWER.finditer(view):
         found += _lower_name_after(view, m.start(1), m.group(1), strict=False)
     add(_CAP_PAIR, "name", group=1, check=lambda m: _listed_name(m.group(1)) or _unknown_name(m.group(1)))
-    add(_PERSON_CUE_NAME, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
+    add(
+        _PERSON_CUE_NAME,
+        "name",
+        group=1,
+        check=lambda m: _unknown_word(m.group(1)) or _plain_word(m.group(1)) in _word_names(),
+    )
     add(_REPORTED_SUBJECT, "name", group=1, check=lambda m: _unknown_word(m.group(1)))
     # A listed first name that is no English word is a person wherever it stands, with or without a
     # word before it that introduces one ("HCA Pooja", "in Aaliyah", "'Dolores, this is a stroke'").
@@ -603,7 +662,58 @@ def _pattern_findings(view: str) -> list[Finding]:
         group=1,
         check=lambda m: _listed_single(m.group(1), first_only=True) and not is_english_word(_plain_word(m.group(1))),
     )
+    for pattern in (_SELF_PERSON_WORD, _KIN_PERSON_WORD, _ADDRESSED_PERSON_WORD, _SUBJECT_PERSON_WORD):
+        add(pattern, "name", group=1, check=lambda m: _plain_word(m.group(1)) in _word_names())
+    add(_CLAUSE_SPEAKER, "name", group=1, check=lambda m: _speaking_person_word(view, m))
+    for m in _TOLD_LOWER.finditer(view):
+        group = 1 if m.group(1) else 2
+        if _lower_listed_name(m.group(group)):
+            found.append(Finding(m.start(group), m.end(group), "name"))
+    for m in _INITIALS_SURNAME.finditer(view):
+        if _surname_word(m.group(2)):
+            found.append(Finding(m.start(1), m.end(2), "name"))
+    add(_FIRST_INITIAL, "name", check=lambda m: _listed_single(m.group(1), first_only=True))
     return found
+
+
+def _double_first_name(word: str) -> bool:
+    """A hyphenated first name ("Summer-Rae", "Jean-Pierre"): every part a listed first name, none
+    a clinical, medicine or kept word, and not every part a common word."""
+    parts = [p for p in _plain_word(word).split("-") if p]
+    if len(parts) < 2:
+        return False
+    always, eponyms, clinical = _allow()
+    kept = always | eponyms | clinical | medicine_words()
+    first = gazetteer()[0]
+    return all(p in first and p not in kept for p in parts) and not all(p in _COMMON_WORDS for p in parts)
+
+
+def _lower_listed_name(word: str) -> bool:
+    """A lower-case word that any list of first names holds, the wider survey's included, and no
+    English, clinical, common or medicine word: only where nothing but a person can stand."""
+    plain = _plain_word(word)
+    return len(plain) >= 3 and plain in gazetteer()[0] and not is_english_word(plain) and plain not in _blocked()
+
+
+def _surname_word(word: str) -> bool:
+    """A capitalised word after initials that is a surname: listed or unknown to the dictionary,
+    never a clinical, medicine or kept word ("E. Coli", "H. Pylori" and "S. Aureus" stay)."""
+    plain = _plain_word(word)
+    if word.isupper() or plain in _blocked() or len(plain) < 2:
+        return False
+    return plain in gazetteer()[1] or not is_english_word(plain)
+
+
+def _speaking_person_word(view: str, m: re.Match[str]) -> bool:
+    """A first name that is also a word, opening a clause: a name when it says something ("joy said
+    her baby…"), or when it is capitalised after the clause's first word ("when Hope came in")."""
+    word = m.group(1)
+    if _plain_word(word) not in _word_names():
+        return False
+    if _SPEAKER_VERB.match(view, m.end(1)):
+        return True
+    before = view[: m.start(1)].rstrip()
+    return word[0].isupper() and bool(before) and before[-1].isalpha()
 
 
 def _kin_named(span: str, view: str, end: int) -> bool:
@@ -613,9 +723,11 @@ def _kin_named(span: str, view: str, end: int) -> bool:
     words = _tokens(span)
     if not words:
         return False
-    if span.isupper():  # one short word in capitals is an acronym; more are a name ("MY DAD KWAME ASANTE")
-        return len(words) > 1 and not _all_allowed(span, view, end)
-    always, _eponyms, clinical = _allow()
+    always, eponyms, clinical = _allow()
+    if span.isupper():  # one short word in capitals is an acronym, unless a listed first name ("MY DAD FRANK")
+        if len(words) == 1:
+            return words[0] in gazetteer()[0] and words[0] not in always | eponyms and len(words[0]) >= 3
+        return not _all_allowed(span, view, end)
     medicines = medicine_words()
     if all(w in medicines or (w in always and w not in clinical) for w in words):
         return False
@@ -662,7 +774,7 @@ def _person_words(span: str) -> bool:
     always, eponyms, clinical = _allow()
     plain = [_plain_word(w) for w in span.split()]
     parts = [p for w in plain for p in w.split("-") if p]
-    not_person = always | eponyms | clinical | medicine_words()
+    not_person = (always | eponyms | clinical | medicine_words()) - _word_names()
     if not parts or any(p in not_person or len(p) < 2 for p in parts):
         return False
     dictionary = english_words()
@@ -772,7 +884,7 @@ def _unknown_name(span: str) -> bool:
     blocked = _blocked()
     plain = [_plain_word(w) for w in words]
     parts = [p for w in plain for p in w.split("-") if p]
-    if any(p in blocked for p in parts):
+    if any(p in blocked for p in parts[1:]) or (parts[0] in blocked and parts[0] not in _word_names()):
         return False
     dictionary = english_words()
     unknown = [p for p in parts if p not in dictionary]
@@ -876,6 +988,8 @@ def _presidio_findings(view: str) -> list[Finding]:
                 continue
             if span.isupper() and len(span) <= 6:
                 continue  # acronyms (NICE, BNF, CDC) are bodies, not people
+            if view[max(0, r.start - 1) : r.start] == "/":
+                continue  # a unit ("48 mg/dL")
         if kind == "phone" and not _phone_like(span, view, r.start):
             continue
         if kind == "NHS number" and not nhs_number_valid(re.sub(r"\D", "", span)):
