@@ -196,6 +196,7 @@ _KIN = (
 _POSSESSOR = re.compile(
     rf"(?<![\w'’-])({_CAP_WORD})['’]s\s+(?:(?:own|new|little|elder|older|younger|late)\s+)?(?:{_KIN})\b"
 )
+# The same in lower case, for first names that are also words only ("ruby's mum typed…").
 _LOWER_POSSESSOR = re.compile(
     rf"(?<![\w'’-])({_LOWER_WORD})['’]s\s+(?:(?:own|new|little|elder|older|younger|late)\s+)?(?:{_KIN})\b"
 )
