@@ -83,8 +83,8 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (DATASETS / "pii_blind_v4", 0.94, 0.03),
         (DATASETS / "pii_dev_v5", 0.95, 0.03),
         (DATASETS / "pii_blind_v5", 0.94, 0.02),
-        (DATASETS / "pii_blind_v6", 0.95, 0.03),
-        (DATASETS / "pii_dev_v6", 0.93, 0.02),
+        (DATASETS / "pii_blind_v6", 0.955, 0.03),
+        (DATASETS / "pii_dev_v6", 0.94, 0.02),
     ],
     ids=[
         "dev",
