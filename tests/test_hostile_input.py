@@ -111,6 +111,17 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("signed by J. Okafor, consultant cardiologist", "Okafor"),  # an initial and a surname
         ("from Siobhan K. on the ward", "K."),  # a first name and its initial, both
         ("the user typed 'priya sharma, 07700 900461' before the question", "priya sharma"),  # whose number
+        # A chart's line pasted in, surname first:
+        ("the paste read 'FLETCHER, Shanice  ?sepsis' at the top", "FLETCHER"),
+        ("the board said 'WANG, Mei - bed 4'", "WANG"),
+        ("the list was 'Walker, P.; Obi, K.' with their sodium", "Obi, K."),
+        # Names opening a sentence about their own findings, or a message in capitals:
+        ("Faith's wheeze was worse by the evening.", "Faith"),
+        ("tunde's temp was 38.9 this morning", "tunde"),
+        ("she typed 'JOY HAS BEEN VOMITING ALL NIGHT' at 4am", "JOY"),
+        # The rest of a name: after particles, and the next of a list of people.
+        ("NHS no. 543 231 9489, Mrs Ines da Silva, and then a question", "Silva"),
+        ("Achterberg and Nwosu were both on the rota", "Nwosu"),
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -171,6 +182,12 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "MY DAD HAS CHEST PAIN AND IS SWEATING",  # in capitals, little words are still words
         "May was 3 weeks late with her period.",  # a month and a word, before numbers that are no age
         "Hope is 5 % of the plan.",
+        # Eponyms of more than one word, and eponyms before a possessive's findings:
+        "Lou Gehrig's disease and Braxton Hicks contractions both came up.",
+        "Ludwig's angina, a Marcus Gunn pupil and Todd's paresis were in the vignette.",
+        "Parkinson's symptoms and Crohn's symptoms were mixed up by the AI.",
+        "'PAIN IS WORSE AT NIGHT' was all the user typed.",  # a shouted sentence with no name
+        "Pedialyte for the baby and Sudocrem for the rash were both fine.",
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:
@@ -304,3 +321,9 @@ def test_the_probe_fence_is_not_derived_from_what_users_see(library: PromptLibra
 def test_a_found_name_does_not_run_on_into_an_acronym() -> None:
     out = Scrubber().scrub("HCA Tamsin TTO was late, so ask Esi MRN first")
     assert "Tamsin" not in out.text and "TTO" in out.text and "MRN" in out.text, out.text
+
+
+def test_a_name_after_a_title_ends_at_its_possessive() -> None:
+    out = Scrubber().scrub("Mr Hughes's NHS number was pasted, and Mrs Lowe's GP letter too.")
+    assert "Hughes" not in out.text and "Lowe" not in out.text
+    assert "'s NHS number was pasted" in out.text and " GP letter too" in out.text, out.text

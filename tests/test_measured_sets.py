@@ -41,6 +41,7 @@ FROZEN = [
     DATASETS / "pii_blind_v4",
     DATASETS / "pii_blind_v5",
     DATASETS / "pii_blind_v6",
+    DATASETS / "pii_blind_v7",
     DATASETS / "judge_blind_v1",
     DATASETS / "judge_blind_v2",
     DATASETS / "judge_blind_v3",
@@ -82,9 +83,11 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (DATASETS / "pii_dev_v4", 0.97, 0.02),
         (DATASETS / "pii_blind_v4", 0.94, 0.03),
         (DATASETS / "pii_dev_v5", 0.95, 0.03),
-        (DATASETS / "pii_blind_v5", 0.94, 0.02),
+        (DATASETS / "pii_blind_v5", 0.95, 0.02),
         (DATASETS / "pii_blind_v6", 0.955, 0.03),
-        (DATASETS / "pii_dev_v6", 0.94, 0.02),
+        (DATASETS / "pii_dev_v6", 0.95, 0.02),
+        (DATASETS / "pii_dev_v7", 0.84, 0.03),
+        (DATASETS / "pii_blind_v7", 0.93, 0.02),
     ],
     ids=[
         "dev",
@@ -98,6 +101,8 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         "blind-v5",
         "blind-v6",
         "dev-v6",
+        "dev-v7",
+        "blind-v7",
     ],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:
@@ -108,7 +113,7 @@ def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) ->
     assert damaged <= max_damaged
 
 
-@pytest.mark.parametrize("name", ["pii_blind_v5", "pii_blind_v6"])
+@pytest.mark.parametrize("name", ["pii_blind_v5", "pii_blind_v6", "pii_blind_v7"])
 def test_the_blind_privacy_set_was_labelled_twice_alike(name: str) -> None:
     folder = DATASETS / name
     agreed, first, second = label_agreement(read_sentences(folder / "sentences.jsonl"), folder / "labels_second.jsonl")

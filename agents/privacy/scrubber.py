@@ -143,6 +143,14 @@ _SURNAME_FIRST = re.compile(
     rf"(?i:\b(?:patient|pt|name|client|resident|user|re|surname)\s*(?:name)?\s*[:\-–—]\s*)"
     rf"((?:{_CAP_WORD}|{_CAPS_WORD}),\s*(?:{_CAP_WORD}|{_CAPS_WORD}))(?![\w-])"
 )
+# A chart's line pasted in: "Surname, First" or "SURNAME, First A." at the start of a quote, a
+# line or a list item, ended as a chart field is ("'OKONKWO, Chidi  DOB …", "'Ramirez, Sofia - MRN").
+_CHART_NAME = re.compile(
+    rf"(?:^|['‘\"“;:(]\s*)(((?:{_CAP_WORD}|{_CAPS_WORD}),\s*{_CAP_WORD})(?:\s+[A-Z]\.)?)"
+    rf"(?=\s*(?:[-–—;'’\"”()]|\s\s|,\s*\d|$))"
+)
+# The same with an initial only ("'Kim, J.; Lopez, M.'", "'Nguyen, B., 71M'").
+_CHART_INITIAL = re.compile(rf"(?:^|['‘\"“;:(]\s*)((?:{_CAP_WORD}|{_CAPS_WORD}),\s*[A-Z]\.)(?=[\s;,'’\"”)]|$)")
 # A lower-case surname after a nursing title ("sister mcgregor"); "her sister said" is English.
 _NURSE_LOWER = re.compile(rf"(?<![\w-])(?:sister|matron|nurse|midwife)\s+({_LOWER_WORD})(?![\w-])")
 # A lone lower-case first name where a person is meant ("from yusuf about", "said derek has").
@@ -276,6 +284,20 @@ _ADDRESSED_PERSON_WORD = re.compile(rf"(?:^|(?<=[\s:(,]))['‘\"“]([{_U}][{_L}
 _SUBJECT_PERSON_WORD = re.compile(
     rf"(?:^|(?<=[.!?]\s))([{_U}][{_L}'’\-]+)(?=\s+(?:was|is)\s+\d{{1,3}}(?!\s*(?:weeks?|days?|months?|hours?|%|mg|°))\b"
     r"|\s+(?:had|has)\s+been\s+(?:on|taking|prescribed)\b)"
+)
+# A name opening a sentence or quote before that person's own findings ("Hope's seizure lasted",
+# "oisin's temp is 39.2"): a possessive before a measurement, sign or treatment.
+_SUBJECT_POSSESSIVE = re.compile(
+    rf"(?:^|(?<=[.!?]\s)|(?<=['‘\"“]))({_ANY_WORD})['’]s\s+(?:\w+\s+)?(?i:temp|temperature|fever|rash|obs|inr|a1c|hba1c|"
+    r"blood|bp|sats|sugars?|glucose|potassium|sodium|seizures?|eczema|asthma|concussion|cough|wheeze|breathing|"
+    r"headache|symptoms|meds|medication|medicines|inhaler|insulin|weight|wound|stoma|leg|arm|wrist|ankle|knee|"
+    r"chest|tummy|stomach|throat|ear|eye|skin|lips|bloods|results|scan|x-ray|ecg)\b"
+)
+# A name opening a message typed in capitals, before what the person is or did ("'GRACE IS BLUE
+# AROUND THE LIPS'", "'WILL IS 3 AND DRANK BLEACH'"): no modal or word is followed by those there.
+_SHOUTED_SUBJECT = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=['‘\"“]))([A-Z]{3,})(?=\s+(?:IS|HAS|HAD|WAS|KEEPS|CANT|CAN'T|ISNT|ISN'T|WONT|WON'T|"
+    r"NEEDS|SAYS|SAID|FELL|TOOK|GOT|HASNT|HASN'T)\s+[A-Z0-9])"
 )
 _SPEAKER_VERB = re.compile(r"\s+(?:said|says|asked|typed|wrote|texted|messaged|told|rang|phoned)\b")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
@@ -638,6 +660,8 @@ def _pattern_findings(view: str) -> list[Finding]:
         check=lambda m: _listed_single(m.group(1), first_only=True) or _unknown_word(m.group(1)),
     )
     add(_SURNAME_FIRST, "name", group=1, check=lambda m: _surname_first(m.group(1)))
+    add(_CHART_NAME, "name", group=1, check=lambda m: _surname_first(m.group(2)))
+    add(_CHART_INITIAL, "name", group=1, check=lambda m: _chart_surname(m.group(1).split(",")[0]))
     add(_NURSE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1), surname=True))
     add(_LONE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
     for pattern in (_APPOSED, _APPOSED_AFTER):
@@ -666,6 +690,8 @@ def _pattern_findings(view: str) -> list[Finding]:
     for pattern in (_SELF_PERSON_WORD, _KIN_PERSON_WORD, _ADDRESSED_PERSON_WORD, _SUBJECT_PERSON_WORD):
         add(pattern, "name", group=1, check=lambda m: _plain_word(m.group(1)) in _word_names())
     add(_CLAUSE_SPEAKER, "name", group=1, check=lambda m: _speaking_person_word(view, m))
+    add(_SUBJECT_POSSESSIVE, "name", group=1, check=lambda m: _subject_name(m.group(1)))
+    add(_SHOUTED_SUBJECT, "name", group=1, check=lambda m: _subject_name(m.group(1)))
     for m in _TOLD_LOWER.finditer(view):
         group = 1 if m.group(1) else 2
         if _lower_listed_name(m.group(group)):
@@ -756,6 +782,10 @@ def _title_name(view: str, m: re.Match[str]) -> Finding:
                 break
             keep.append(w)
         end = start + keep[-1].end()
+    # A possessive ends the name: what follows is the person's ("Mr Hughes's NHS number").
+    possessive = re.search(r"['’]s?(?=\s)", view[start:end])
+    if possessive:
+        end = start + possessive.start()
     return Finding(start, end, "name")
 
 
@@ -844,6 +874,14 @@ def _surname_first(span: str) -> bool:
     return (surname in last or not is_english_word(surname)) and given in first
 
 
+def _chart_surname(word: str) -> bool:
+    """A surname before an initial in a chart line: any capitalised word but a clinical, kept or
+    medicine one ("Baker, T." is a person; "Hepatitis, B." is not)."""
+    plain = _plain_word(word)
+    always, eponyms, clinical = _allow()
+    return len(plain) >= 2 and plain not in (always - eponyms) | clinical | medicine_words()
+
+
 def _owner_name(start: int, span: str) -> list[Finding]:
     """The longest run of words ending `span` that is a whole listed name ("typed omar bin rashid"
     is omar bin rashid): a first name, then a surname or first name, particles allowed between."""
@@ -900,6 +938,15 @@ def _listed_single(word: str, *, first_only: bool) -> bool:
         return False
     first, last = gazetteer()
     return plain in first or (not first_only and plain in last)
+
+
+def _subject_name(word: str) -> bool:
+    """A word opening a sentence about a person that is their name: a listed first name that is no
+    eponym or ordinary word ("Crohn's symptoms" stay), or a first name that is a word ("Hope's seizure")."""
+    plain = _plain_word(word)
+    if plain in _word_names() or plain == "will":
+        return True
+    return _listed_single(word, first_only=True) or (word.islower() and _lower_first_name(word))
 
 
 def _plain_word(word: str) -> str:
@@ -1059,13 +1106,14 @@ def _propagate_names(view: str, found: list[Finding]) -> list[Finding]:
 # disease"); a classification, rule, test or disease without one ("Robson classification", "Rocky
 # Mountain spotted fever"). A possessive before a test or a fever is a person's ("Amy's test").
 _EPONYM_AFTER_POSSESSIVE = re.compile(
-    r"['’]s?\s+(?:disease|syndrome|palsy|sign|phenomenon|triad|reflex|ulcer|lymphoma|sarcoma|law|classification|"
+    r"['’]s?\s+(?:disease|syndrome|palsy|paresis|sign|phenomenon|triad|reflex|ulcer|lymphoma|sarcoma|law|classification|"
     r"criteria|manoeuvre|maneuver|procedure|operation|node|nodes|cyst|duct|gland)\b"
 )
 _EPONYM_AFTER = re.compile(
     r"[\s-]+(?:spotted\s+)?(?:disease|syndrome|palsy|sign|classification|criteria|score|scale|rule|rules|test|"
     r"equation|formula|manoeuvre|maneuver|procedure|operation|position|staging|fever|virus|lymphoma|sarcoma|"
-    r"protocol|protocols|guideline|guidelines|scoring|technique|method|questionnaire|index|regimen)\b"
+    r"protocol|protocols|guideline|guidelines|scoring|technique|method|questionnaire|index|regimen|pupil|nodule|"
+    r"contractions)\b"
 )
 _TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|professor|sister|nurse)\.?\s*$")
 
@@ -1075,6 +1123,12 @@ def _eponym_use(view: str, f: Finding) -> bool:
     if f.kind != "name" or _TITLE_BEFORE.search(view[max(0, f.start - 12) : f.start]):
         return False
     after = view[f.end : f.end + 40]
+    if view[max(0, f.end - 2) : f.end] in ("'s", "’s"):
+        after = "'s" + after  # the finding holds the possessive ("[Todd's] paresis")
+    # A first name before a listed eponym is part of it ("Lou Gehrig's disease").
+    inner = re.match(r"\s+([A-Z][a-z]+)(?=['’\s-])", after)
+    if inner and _plain_word(inner.group(1)) in _allow()[1]:
+        after = after[inner.end() :]
     return bool(_EPONYM_AFTER_POSSESSIVE.match(after) or _EPONYM_AFTER.match(after))
 
 
@@ -1124,6 +1178,12 @@ def _merge(found: list[Finding]) -> list[Finding]:
 
 _PARTICLES_BETWEEN = re.compile(rf"\s+(?:(?:{_PARTICLE}|bint|binti|y)\s+){{1,2}}$", re.I)
 _SURNAME_AFTER = re.compile(rf"\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![\w'’-])")
+# A surname after lower-case particles ("Ines da Silva", "Pieter van der Berg").
+_PARTICLE_SURNAME_AFTER = re.compile(
+    rf"(?:\s+(?:{_PARTICLE}|bint|y)){{1,2}}\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![\w'’-])"
+)
+# The next name of a list of people ("Achterberg and Nwosu", "Kaz, Priya and Tomasz").
+_COORDINATED_NAME = re.compile(rf"(?:\s*,\s*(?:and\s+)?|\s+(?:and|&|or)\s+)([{_U}][{_L}'’]+)(?![\w'’-])")
 
 
 def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
@@ -1142,17 +1202,28 @@ def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
             out[-1] = Finding(out[-1].start, f.end, "name")
             continue
         out.append(f)
-    last = gazetteer()[1]
+    first, last = gazetteer()
+    blocked = _blocked()
     completed: list[Finding] = []
     for i, f in enumerate(out):
-        m = _SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
         limit = out[i + 1].start if i + 1 < len(out) else len(view)
+        m = _PARTICLE_SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
+        if m and m.end() <= limit and _plain_word(m.group(1)) not in blocked:
+            f = Finding(f.start, m.end(1), "name")
+        m = _SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
         if m and m.end() <= limit and not m.group(1).isupper():  # "MRN", "GP" are no surnames
             parts = [_plain_word(p) for p in m.group(1).split("-")]
-            blocked = _blocked()
             if all(p not in blocked and (p in last or not is_english_word(p)) for p in parts):
                 f = Finding(f.start, m.end(1), "name")
         completed.append(f)
+        # Each further name of a list, while it is a listed name or no dictionary word.
+        while f.kind == "name" and (m := _COORDINATED_NAME.match(view, f.end)) and m.end() <= limit:
+            word = _plain_word(m.group(1))
+            name_like = word in first or word in last or not is_english_word(word)
+            if m.group(1).isupper() or word in blocked or not name_like:
+                break
+            f = Finding(m.start(1), m.end(1), "name")
+            completed.append(f)
     return completed
 
 
