@@ -114,6 +114,8 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         # A chart's line pasted in, surname first:
         ("the paste read 'FLETCHER, Shanice  ?sepsis' at the top", "FLETCHER"),
         ("the board said 'WANG, Mei - bed 4'", "WANG"),
+        ("Handover list\nFLETCHER, Shanice - bed 4", "FLETCHER"),  # on any line of a paste
+        ("Braxton is 4 and has a fever.", "Braxton"),  # "Braxton Hicks" is kept, not the name alone
         ("the list was 'Walker, P.; Obi, K.' with their sodium", "Obi, K."),
         # Names opening a sentence about their own findings, or a message in capitals:
         ("Faith's wheeze was worse by the evening.", "Faith"),
@@ -188,6 +190,10 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "Parkinson's symptoms and Crohn's symptoms were mixed up by the AI.",
         "'PAIN IS WORSE AT NIGHT' was all the user typed.",  # a shouted sentence with no name
         "Pedialyte for the baby and Sudocrem for the rash were both fine.",
+        "GBS swab: Group, B. strep positive; PE risk (Wells, Geneva) both low.",  # no chart names
+        "'NAN HAS FALLEN AND CANT GET UP', then 'IRIS IS RED', then 'MARK HASNT FADED'",  # no shouted names
+        "Discussed with Paeds, and Tazocin was started.",
+        "the culture said 'Klebsiella, K. pneumoniae' on it",  # a genus, not a chart's surname
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:
@@ -324,6 +330,15 @@ def test_a_found_name_does_not_run_on_into_an_acronym() -> None:
 
 
 def test_a_name_after_a_title_ends_at_its_possessive() -> None:
-    out = Scrubber().scrub("Mr Hughes's NHS number was pasted, and Mrs Lowe's GP letter too.")
-    assert "Hughes" not in out.text and "Lowe" not in out.text
-    assert "'s NHS number was pasted" in out.text and " GP letter too" in out.text, out.text
+    out = Scrubber().scrub("Mr Hughes's NHS number was pasted, and Dr Patel's clinic is full.")
+    assert "Hughes" not in out.text and "Patel" not in out.text
+    assert "'s NHS number was pasted" in out.text and "'s clinic is full" in out.text, out.text
+
+
+def test_a_list_of_people_stops_at_what_is_no_name() -> None:
+    out = Scrubber().scrub(
+        "Seen by Dr Okafor, Hx of asthma, and Mr Shah, Pt stable; discussed with Dr Okafor and Paeds."
+    )
+    assert "Okafor" not in out.text and "Shah" not in out.text
+    for kept in ("Hx of asthma", "Pt stable", "and Paeds."):
+        assert kept in out.text, out.text

@@ -145,12 +145,13 @@ _SURNAME_FIRST = re.compile(
 )
 # A chart's line pasted in: "Surname, First" or "SURNAME, First A." at the start of a quote, a
 # line or a list item, ended as a chart field is ("'OKONKWO, Chidi  DOB …", "'Ramirez, Sofia - MRN").
+_CHART_LINE_START = r"(?:^\s*(?:[-*•]\s+|\d+[.)]\s+)?|['‘\"“;:]\s*)"
+_CHART_FIELD_END = r"(?=\s*(?:[-–—;'’\"”()]|\s\s|,\s*\d|$)|\s+(?i:dob|d\.o\.b|mrn|nhs|ssn|bed|age)\b)"
 _CHART_NAME = re.compile(
-    rf"(?:^|['‘\"“;:(]\s*)(((?:{_CAP_WORD}|{_CAPS_WORD}),\s*{_CAP_WORD})(?:\s+[A-Z]\.)?)"
-    rf"(?=\s*(?:[-–—;'’\"”()]|\s\s|,\s*\d|$))"
+    rf"(?m){_CHART_LINE_START}(((?:{_CAP_WORD}|{_CAPS_WORD}),\s*{_CAP_WORD})(?:\s+[A-Z]\.)?){_CHART_FIELD_END}"
 )
 # The same with an initial only ("'Kim, J.; Lopez, M.'", "'Nguyen, B., 71M'").
-_CHART_INITIAL = re.compile(rf"(?:^|['‘\"“;:(]\s*)((?:{_CAP_WORD}|{_CAPS_WORD}),\s*[A-Z]\.)(?=[\s;,'’\"”)]|$)")
+_CHART_INITIAL = re.compile(rf"(?m){_CHART_LINE_START}((?:{_CAP_WORD}|{_CAPS_WORD}),\s*[A-Z]\.)(?=[\s;,'’\"”)]|$)")
 # A lower-case surname after a nursing title ("sister mcgregor"); "her sister said" is English.
 _NURSE_LOWER = re.compile(rf"(?<![\w-])(?:sister|matron|nurse|midwife)\s+({_LOWER_WORD})(?![\w-])")
 # A lone lower-case first name where a person is meant ("from yusuf about", "said derek has").
@@ -298,6 +299,12 @@ _SUBJECT_POSSESSIVE = re.compile(
 _SHOUTED_SUBJECT = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=['‘\"“]))([A-Z]{3,})(?=\s+(?:IS|HAS|HAD|WAS|KEEPS|CANT|CAN'T|ISNT|ISN'T|WONT|WON'T|"
     r"NEEDS|SAYS|SAID|FELL|TOOK|GOT|HASNT|HASN'T)\s+[A-Z0-9])"
+)
+# Words in capitals before "IS", "HAS" that are no one's name: kin ("NAN HAS FALLEN"), a body part
+# ("IRIS IS RED"), a rash's mark ("MARK HASNT FADED").
+_SHOUTED_NOT_NAMES = frozenset(
+    {"nan", "nana", "nanny", "gran", "granny", "mum", "mam", "mom", "mommy", "dad", "daddy", "papa", "mama", "baby"}
+    | {"iris", "mark"}
 )
 _SPEAKER_VERB = re.compile(r"\s+(?:said|says|asked|typed|wrote|texted|messaged|told|rang|phoned)\b")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
@@ -526,7 +533,11 @@ class Scrubber:
             for m in _ZIP_AFTER_STATE.finditer(view)
             if _near(view, m.start(), (",",), 3)
         ]
-        return _complete_names(view, _merge(found))
+        # A name ends before its possessive, so what follows keeps its words ("Dr [name]'s clinic").
+        return [
+            Finding(f.start, f.end - 2, f.kind) if f.kind == "name" and view[f.end - 2 : f.end] in ("'s", "’s") else f
+            for f in _complete_names(view, _merge(found))
+        ]
 
 
 _CAPITALISED = re.compile(rf"[{_U}][{_L}'’\-]+")
@@ -691,7 +702,12 @@ def _pattern_findings(view: str) -> list[Finding]:
         add(pattern, "name", group=1, check=lambda m: _plain_word(m.group(1)) in _word_names())
     add(_CLAUSE_SPEAKER, "name", group=1, check=lambda m: _speaking_person_word(view, m))
     add(_SUBJECT_POSSESSIVE, "name", group=1, check=lambda m: _subject_name(m.group(1)))
-    add(_SHOUTED_SUBJECT, "name", group=1, check=lambda m: _subject_name(m.group(1)))
+    add(
+        _SHOUTED_SUBJECT,
+        "name",
+        group=1,
+        check=lambda m: m.group(1).lower() not in _SHOUTED_NOT_NAMES and _subject_name(m.group(1)),
+    )
     for m in _TOLD_LOWER.finditer(view):
         group = 1 if m.group(1) else 2
         if _lower_listed_name(m.group(group)):
@@ -783,7 +799,7 @@ def _title_name(view: str, m: re.Match[str]) -> Finding:
             keep.append(w)
         end = start + keep[-1].end()
     # A possessive ends the name: what follows is the person's ("Mr Hughes's NHS number").
-    possessive = re.search(r"['’]s?(?=\s)", view[start:end])
+    possessive = re.search(r"['’]s?(?=\s|$)", view[start:end])
     if possessive:
         end = start + possessive.start()
     return Finding(start, end, "name")
@@ -875,11 +891,14 @@ def _surname_first(span: str) -> bool:
 
 
 def _chart_surname(word: str) -> bool:
-    """A surname before an initial in a chart line: any capitalised word but a clinical, kept or
-    medicine one ("Baker, T." is a person; "Hepatitis, B." is not)."""
+    """A surname before an initial in a chart line: a listed name or no dictionary word, never a
+    clinical, kept or medicine one ("Baker, T." is a person; "Hepatitis, B." is not)."""
     plain = _plain_word(word)
-    always, eponyms, clinical = _allow()
-    return len(plain) >= 2 and plain not in (always - eponyms) | clinical | medicine_words()
+    always, _eponyms, clinical = _allow()
+    if len(plain) < 2 or plain in always | clinical | medicine_words():
+        return False
+    first, last = gazetteer()
+    return plain in first or plain in last or not is_english_word(plain)
 
 
 def _owner_name(start: int, span: str) -> list[Finding]:
@@ -1115,6 +1134,10 @@ _EPONYM_AFTER = re.compile(
     r"protocol|protocols|guideline|guidelines|scoring|technique|method|questionnaire|index|regimen|pupil|nodule|"
     r"contractions)\b"
 )
+_EPONYM_AFTER_TWO_WORDS = re.compile(
+    r"['’]s?\s+(?:disease|syndrome|palsy|paresis|phenomenon|triad|reflex|angina)\b"
+    r"|\s+(?:disease|syndrome|contractions|pupil|nodule|phenomenon|palsy)\b"
+)
 _TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|professor|sister|nurse)\.?\s*$")
 
 
@@ -1125,10 +1148,13 @@ def _eponym_use(view: str, f: Finding) -> bool:
     after = view[f.end : f.end + 40]
     if view[max(0, f.end - 2) : f.end] in ("'s", "’s"):
         after = "'s" + after  # the finding holds the possessive ("[Todd's] paresis")
-    # A first name before a listed eponym is part of it ("Lou Gehrig's disease").
+    # A first name before the eponym's other word is part of it ("Lou Gehrig's disease", "Braxton
+    # Hicks contractions"), as the rest of the name is joined on only after this check.
     inner = re.match(r"\s+([A-Z][a-z]+)(?=['’\s-])", after)
     if inner and _plain_word(inner.group(1)) in _allow()[1]:
         after = after[inner.end() :]
+    elif inner:  # an unlisted second word: only what no person's surname is followed by ("Amy Shah test")
+        return bool(_EPONYM_AFTER_TWO_WORDS.match(after[inner.end() :]))
     return bool(_EPONYM_AFTER_POSSESSIVE.match(after) or _EPONYM_AFTER.match(after))
 
 
@@ -1182,8 +1208,12 @@ _SURNAME_AFTER = re.compile(rf"\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![
 _PARTICLE_SURNAME_AFTER = re.compile(
     rf"(?:\s+(?:{_PARTICLE}|bint|y)){{1,2}}\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![\w'’-])"
 )
-# The next name of a list of people ("Achterberg and Nwosu", "Kaz, Priya and Tomasz").
-_COORDINATED_NAME = re.compile(rf"(?:\s*,\s*(?:and\s+)?|\s+(?:and|&|or)\s+)([{_U}][{_L}'’]+)(?![\w'’-])")
+# The next name of a list of people ("Achterberg and Nwosu", "Kaz, Priya and Tomasz"), not a
+# place named after one ("Sister Hall, Rowan Ward").
+_COORDINATED_NAME = re.compile(
+    rf"(?:\s*,\s*(?:and\s+)?|\s+(?:and|&|or)\s+)([{_U}][{_L}'’]+)(?![\w'’-])"
+    r"(?!\s+(?i:ward|unit|clinic|centre|center|hospital|road|street|lane|house|practice|surgery)\b)"
+)
 
 
 def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
@@ -1219,7 +1249,9 @@ def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
         # Each further name of a list, while it is a listed name or no dictionary word.
         while f.kind == "name" and (m := _COORDINATED_NAME.match(view, f.end)) and m.end() <= limit:
             word = _plain_word(m.group(1))
-            name_like = word in first or word in last or not is_english_word(word)
+            # Listed, or five letters or more that no dictionary knows ("Hb", "Pt", "Hx" are no names).
+            listed = (word in first or word in last) and len(word) >= 3
+            name_like = listed or (len(word) >= 5 and not is_english_word(word))
             if m.group(1).isupper() or word in blocked or not name_like:
                 break
             f = Finding(m.start(1), m.end(1), "name")
