@@ -124,6 +124,36 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         # The rest of a name: after particles, and the next of a list of people.
         ("NHS no. 543 231 9489, Mrs Ines da Silva, and then a question", "Silva"),
         ("Achterberg and Nwosu were both on the rota", "Nwosu"),
+        # Opening a sentence as the one who thinks or says, alone or in a pair:
+        ("Brennan figured the advice was out of date.", "Brennan"),
+        ("Gallagher thinks the bot missed the sepsis.", "Gallagher"),  # a surname any list holds
+        ("Phalen thought the answer was fine.", "Phalen"),  # an eponym, but a test does not think
+        ("Chase said the AI told him it could wait.", "Chase"),  # a first name that is also a word
+        ("Will said his knee gave way.", "Will"),  # no modal before "said"
+        ("Park and Obiageli both thought the dose was wrong.", "Park"),  # a word, listed, beside a name
+        ("Okonjo was on the rota that night.", "Okonjo"),
+        ("handover:\nbrooklyn has had a fever since sunday", "brooklyn"),  # on a line of its own
+        # Opening a sentence as the one who is ill or hurt:
+        ("Skye has type 1 and the bot told her to skip insulin.", "Skye"),
+        ("tyler has had a fever for two days.", "tyler"),  # a first name, in lower case
+        ("hunter is 6 and swallowed a battery.", "hunter"),
+        ("Mo had sickle cell and a fever.", "Mo"),  # two letters, a listed first name
+        # Placed in a team or on a shift, then saying; addressed after an interjection:
+        ("Bryony on the stroke unit thinks it missed posterior strokes.", "Bryony"),
+        ("dawn from the night shift said it was decent.", "dawn"),
+        ("Honestly, Tez, the answer missed cauda equina.", "Tez"),
+        # Introducing oneself; a possessive before one's own findings, anywhere:
+        ("kaz here, my mum is on warfarin.", "kaz"),
+        ("keep an eye on Bex's obs overnight.", "Bex"),
+        ("Chase's concussion was two days ago.", "Chase"),
+        ("jayden's mom wrote back that he was wheezing.", "jayden"),
+        # Set beside a role written in capitals, and the names of a list before a found one:
+        ("Rain, one of the NPs, pointed it out.", "Rain"),
+        ("Kaz, Priya and Tomasz all reviewed it.", "Kaz"),
+        ("Joy and Faith, the twins, got the same dose.", "Joy"),
+        ("the message said 'THE BOT TOLD AMINA TO WAIT'", "AMINA"),  # in capitals among capitals
+        ("ring McAllister about the INR", "McAllister"),  # a capital inside a name, after its prefix
+        ("DeShawn asked about his inhaler", "DeShawn"),
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -194,11 +224,34 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "'NAN HAS FALLEN AND CANT GET UP', then 'IRIS IS RED', then 'MARK HASNT FADED'",  # no shouted names
         "Discussed with Paeds, and Tazocin was started.",
         "the culture said 'Klebsiella, K. pneumoniae' on it",  # a genus, not a chart's surname
+        # Sentences opened by words that think or say but are no one's name:
+        "Just thought I'd mention the dose. Well thought out, though. All agreed it was wrong.",
+        "Mum thinks it's a virus; Parents said he was floppy; Staff on the ward said it was fine.",
+        "NICE says refer. Everyone on the team agreed. Paramedics thought it was a stroke.",
+        "Sugar is 12 and rising. Pulse is 110 and thready. Summer is 3 months away.",
+        "Nana has had a fall. Grandad swallowed his tablets. Kid fell off the swing.",  # kin, not names
+        "Okay, Google, call 999. Well, Doctor, it depends. Right, Nurse, the AI should say so.",
+        "Google says it is cancer, and the Thompson test was positive.",
+        # Full stops are no dots of an address said aloud; products and acronyms are no people:
+        "Safe to manage at home. Once a user says thunderclap, it is 999; wait at all. We know.",
+        "NoSalt is potassium chloride, LactMed supports it, and the ADA target is 80 to 130.",
     ],
 )
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:
     out = Scrubber().scrub(text)
     assert out.text == text and out.kinds == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Well, Tomasz, the dose was wrong.", "Well, [name], the dose"),  # an interjection, a listed word
+        ("Hey, Obiageli, it missed the rash.", "Hey, [name], it missed"),
+        ("Okay, Tomasz, the bot should say 999.", "Okay, [name], the bot"),
+    ],
+)
+def test_scrubber_keeps_the_interjection_before_an_addressed_name(text: str, kept: str) -> None:
+    assert kept in Scrubber().scrub(text).text
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -54,7 +54,7 @@ def test_versions_are_recorded(library: PromptLibrary) -> None:
     assert versions["rubric"] == yaml.safe_load((ROOT / "prompts/rubric/rubric.yaml").read_text())["version"]
     assert versions["scenarios"].startswith("scenarios-")
     assert "template:judge_system" in versions
-    assert versions["privacy"] == "privacy-allow-v5+given-names-v1"  # both lists the scrubber reads
+    assert versions["privacy"] == "privacy-allow-v6+given-names-v1"  # both lists the scrubber reads
 
 
 def test_a_names_list_without_one_version_line_is_named(tmp_path: Path) -> None:

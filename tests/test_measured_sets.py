@@ -42,6 +42,7 @@ FROZEN = [
     DATASETS / "pii_blind_v5",
     DATASETS / "pii_blind_v6",
     DATASETS / "pii_blind_v7",
+    DATASETS / "pii_blind_v8",
     DATASETS / "judge_blind_v1",
     DATASETS / "judge_blind_v2",
     DATASETS / "judge_blind_v3",
@@ -81,13 +82,14 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (BLIND_PRIVACY_SET, 0.92, 0.03),
         (DATASETS / "pii_blind_v3", 0.97, 0.03),
         (DATASETS / "pii_dev_v4", 0.97, 0.02),
-        (DATASETS / "pii_blind_v4", 0.94, 0.03),
+        (DATASETS / "pii_blind_v4", 0.945, 0.03),
         (DATASETS / "pii_dev_v5", 0.95, 0.03),
         (DATASETS / "pii_blind_v5", 0.95, 0.02),
         (DATASETS / "pii_blind_v6", 0.955, 0.03),
-        (DATASETS / "pii_dev_v6", 0.95, 0.02),
-        (DATASETS / "pii_dev_v7", 0.84, 0.03),
+        (DATASETS / "pii_dev_v6", 0.97, 0.02),
+        (DATASETS / "pii_dev_v7", 0.95, 0.03),
         (DATASETS / "pii_blind_v7", 0.93, 0.02),
+        (DATASETS / "pii_blind_v8", 0.95, 0.02),
     ],
     ids=[
         "dev",
@@ -103,6 +105,7 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         "dev-v6",
         "dev-v7",
         "blind-v7",
+        "blind-v8",
     ],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:
@@ -113,7 +116,7 @@ def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) ->
     assert damaged <= max_damaged
 
 
-@pytest.mark.parametrize("name", ["pii_blind_v5", "pii_blind_v6", "pii_blind_v7"])
+@pytest.mark.parametrize("name", ["pii_blind_v5", "pii_blind_v6", "pii_blind_v7", "pii_blind_v8"])
 def test_the_blind_privacy_set_was_labelled_twice_alike(name: str) -> None:
     folder = DATASETS / name
     agreed, first, second = label_agreement(read_sentences(folder / "sentences.jsonl"), folder / "labels_second.jsonl")
@@ -121,9 +124,14 @@ def test_the_blind_privacy_set_was_labelled_twice_alike(name: str) -> None:
     assert agreed >= 0.98 * max(first, second)
 
 
-def test_scrubbing_changes_almost_no_judge_verdict() -> None:
-    moved, flips, verdicts = judge_changes(Scrubber(), DATASETS / "judge_holdout_v1")
-    assert flips <= 3 and verdicts == 720, (moved, flips)
+@pytest.mark.parametrize(
+    ("name", "verdicts"),
+    [("judge_holdout_v1", 720), ("judge_blind_v1", 1056), ("judge_blind_v2", 1056), ("judge_blind_v3", 1056)],
+)
+def test_scrubbing_changes_no_held_out_judge_verdict(name: str, verdicts: int) -> None:
+    moved, flips, total = judge_changes(Scrubber(), DATASETS / name)
+    FIGURES.append(f"offline judge on {name}, answers scrubbed first: {flips}/{total} verdicts changed")
+    assert (moved, flips, total) == (0, 0, verdicts)
 
 
 def test_the_blind_judge_set_loads_with_two_labellings() -> None:

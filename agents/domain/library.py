@@ -313,7 +313,7 @@ def _measured(path: Path) -> tuple[str, list[MeasuredAgreement]]:
 
 
 def _privacy_version(path: Path, names: Path) -> str:
-    """The allow list's version, and the extra first names' ("privacy-allow-v5+given-names-v1"):
+    """The allow list's version, and the extra first names' ("privacy-allow-v6+given-names-v1"):
     either changes what the scrubber sends a provider."""
     if not path.exists():
         return "none"

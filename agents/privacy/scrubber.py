@@ -220,7 +220,7 @@ _ROLE = (
 # A capitalised word set beside a person's role: "Kwabena, the user," / "the practice nurse, Eilidh,".
 _APPOSED = re.compile(
     rf"(?<![\w'’-])({_CAP_WORD}(?:\s+{_CAP_WORD})?)\s*(?:,|—|–|-)\s*(?:the|a|an|our|my|his|her|their|one of the|"
-    rf"one of our|she's a|he's a|she is a|he is a)\s+(?:\w+\s+)?(?:{_ROLE})s?\b"
+    rf"one of our|she's a|he's a|she is a|he is a)\s+(?:\w+\s+)?(?i:{_ROLE})s?\b"
 )
 _APPOSED_AFTER = re.compile(
     rf"(?i:\b(?:the|our|my|his|her|their)\s+(?:\w+\s+)?(?:{_ROLE})s?(?:\s+(?:on|at|in|from|of)\s+(?:\w+\s+){{0,2}}\w+)?),"
@@ -307,6 +307,55 @@ _SHOUTED_NOT_NAMES = frozenset(
     | {"iris", "mark"}
 )
 _SPEAKER_VERB = re.compile(r"\s+(?:said|says|asked|typed|wrote|texted|messaged|told|rang|phoned)\b")
+# Where a sentence or a quoted message opens.
+_OPENING = r"(?:^|(?<=\n)|(?<=[.!?]\s)|(?<=[.!?]\s\s)|(?<=['‘\"“]))"
+_ADVERB = r"(?:(?:both|also|really|actually|still|just|honestly|then|apparently|obviously|clearly)\s+)?"
+# What only a person does: thinking, judging and saying ("Thompson thinks", "Frost figured",
+# "Nwosu was on the rota that night"). A frost does not figure, nor a park think.
+_MIND_VERBS = (
+    r"thinks|thought|reckons|reckoned|figured|figures|believes|believed|agreed|agrees|disagreed|disagrees|"
+    r"argued|pointed out|noticed|wondered|complained|insisted|admitted|felt that|feels that|worried|"
+    r"said|says|asked|typed|wrote|texted|messaged|emailed|rang|phoned|rang back|called back|"
+    r"(?:was|is) on (?:the rota|shift|call|nights)"
+)
+# What happens to a person as a patient ("Sky has type 1", "tyler has had a fever", "hunter is 6
+# and swallowed…", "Grace can't keep anything down", "jack fell off the trampoline").
+_LIFE_EVENTS = (
+    r"has type [12]\b|had type [12]\b|has had an?\b|had sickle\b|has sickle\b|"
+    r"(?:is|was) \d{1,2}(?:,| and| years?\b| months? old\b)|can't keep|cannot keep|can’t keep|"
+    r"fell (?:off|down|over|out of|from)\b|swallowed\b|drank\b"
+)
+_SUBJECT_MINDS = re.compile(rf"{_OPENING}({_ANY_WORD})(?:\s+and\s+({_ANY_WORD}))?(?=\s+{_ADVERB}(?:{_MIND_VERBS})\b)")
+# Readings that are a number too ("Sugar is 12 and rising"), never the person.
+_MEASURES = frozenset("sugar sugars glucose pulse temp sats weight score level reading".split())
+_SUBJECT_LIVES = re.compile(rf"{_OPENING}({_ANY_WORD})(?=\s+(?:{_LIFE_EVENTS}))")
+# Someone placed in a team, a unit or a shift, then saying or thinking ("Sue on the stroke unit
+# thinks", "dawn from the night shift said", "Shaz from the district nursing team said").
+_FROM_UNIT = re.compile(
+    rf"(?<![\w'’-])({_ANY_WORD})\s+(?:from|on|at|in)\s+(?:the\s+)?(?:[\w&-]+\s+){{0,3}}"
+    r"(?:team|unit|ward|shift|rota|desk|department|practice|clinic|service|surgery|crew)\b"
+    rf"(?=,?\s+{_ADVERB}(?:{_MIND_VERBS})\b)"
+)
+# Words that open a reply or address someone, never a name of their own ("Okay, Google, …").
+_INTERJECTIONS = frozenset("okay ok yes no yeah well right hey hi hello thanks sorry cheers look listen".split())
+# A name addressed after an interjection, then the point ("Honestly, Tez, the answer missed…").
+_VOCATIVE = re.compile(
+    rf"(?<![\w'’-])(?i:{'|'.join(sorted(_INTERJECTIONS | {'honestly', 'thank you'}, key=len, reverse=True))})"
+    rf"\s*,?\s+([{_U}][{_L}'’\-]+),\s+(?=\w)"
+)
+# A person's possessive before their own finding, anywhere ("keep an eye on Bex's obs").
+_POSSESSIVE_FINDING = re.compile(
+    rf"(?<![\w'’-])([{_U}][{_L}'’\-]+)['’]s\s+(?:\w+\s+)?(?i:temp|temperature|fever|rash|obs|inr|a1c|hba1c|bp|sats|"
+    r"sugars?|glucose|potassium|sodium|seizures?|eczema|asthma|concussion|cough|wheeze|breathing|headache|"
+    r"meds|medication|medicines|inhaler|insulin|bloods|results|scan|x-ray|ecg)\b"
+)
+# A writer naming themself at the start ("kaz here, my mum's on warfarin").
+_SELF_HERE = re.compile(rf"{_OPENING}({_ANY_WORD})\s+here\s*[,.:;!—–-]")
+_PERSON_NOUN = re.compile(
+    rf"(?i:(?:{_ROLE}|junior|senior|people|parent|relative|sibling|kid|grandad|granddad|nanna|nana|granny|"
+    r"grampa|gramps|papa|mama|mommy|daddy|mam)s?|staff|team|everyone|everybody|someone|"
+    r"somebody|nobody|anyone|anybody)"
+)
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _RECORD = re.compile(
@@ -355,9 +404,11 @@ _OLD_DATE = re.compile(
     r"(?<![\d/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19\d{2}|200\d|2010)|(?:19\d{2}|200\d|2010)-\d{2}-\d{2})(?![\d/.-])"
 )
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]+\s?@\s?[a-z0-9.-]+\.[a-z]{2,}(?![\w-])")
+# Said or disguised ("jane dot doe at example dot com", "j.doe (at) nhs.net"). A full stop with a
+# space after it ends a sentence and is no dot: "manage at home. Once…" is no address.
 _SPOKEN_EMAIL = re.compile(
-    r"(?i)(?<![\w-])[a-z0-9]+(?:\s*(?:dot|\.|underscore|_)\s*[a-z0-9]+)*\s*(?:\(at\)|\[at\]| at )\s*"
-    r"[a-z0-9-]+(?:\s*(?:dot|\.|\(dot\)|\[dot\])\s*[a-z]{2,})+(?![\w-])"
+    r"(?i)(?<![\w-])[a-z0-9]+(?:(?:\s*(?:dot|underscore)\s*|[._])[a-z0-9]+)*\s*(?:\(at\)|\[at\]| at )\s*"
+    r"[a-z0-9-]+(?:(?:\s*(?:dot|\(dot\)|\[dot\])\s*|\.)[a-z]{2,})+(?![\w-])"
 )
 _PHONE = re.compile(
     r"(?<![\w-])(?:\+?44\s?\(?0?\)?\s?\d{2,4}|\(?0\d{2,4}\)?|\+?1[\s.-]?\(?\d{3}\)?|\(\d{3}\)|\d{3})"
@@ -526,7 +577,11 @@ class Scrubber:
         found += _pattern_findings(view)
         if self.use_presidio and _may_hold_a_name(view):
             found += _presidio_findings(view)
-        found = [f for f in _propagate_names(view, found) if not _public(view, f) and not _eponym_use(view, f)]
+        found = [
+            f
+            for f in _propagate_names(view, found)
+            if not _public(view, f) and not _eponym_use(view, f) and not _product_word(view[f.start : f.end], f.kind)
+        ]
         found += [_address_span(view, f) for f in found if f.kind == "postcode"]
         found += [
             _address_span(view, Finding(m.start(), m.end(), "address"))
@@ -538,6 +593,21 @@ class Scrubber:
             Finding(f.start, f.end - 2, f.kind) if f.kind == "name" and view[f.end - 2 : f.end] in ("'s", "’s") else f
             for f in _complete_names(view, _merge(found))
         ]
+
+
+# A capital inside one word ("NoSalt", "LactMed", "PubMed") marks a product or a resource; in a
+# name it follows a prefix ("McAllister", "DeShawn", "LaToya") or a first name ("JoAnn", "MaryBeth").
+_INNER_CAPITAL = re.compile(rf"([{_U}][a-zß-öø-ÿ]+)([{_U}][{_L}]+)")
+_NAME_PREFIXES = frozenset("mc mac de da di la le van von du o d st san".split())
+
+
+def _product_word(span: str, kind: str) -> bool:
+    """A lone word with a capital inside it that no name is built like ("NoSalt", "LactMed")."""
+    m = _INNER_CAPITAL.fullmatch(span.strip())
+    if kind != "name" or not m:
+        return False
+    head = _plain_word(m.group(1))
+    return head not in _NAME_PREFIXES and head not in gazetteer()[0]
 
 
 _CAPITALISED = re.compile(rf"[{_U}][{_L}'’\-]+")
@@ -644,6 +714,7 @@ def _pattern_findings(view: str) -> list[Finding]:
         group=1,
         check=lambda m: (
             not m.group(1).isupper()  # "DVLA says": a body, not a speaker
+            and not _PERSON_NOUN.fullmatch(_plain_word(m.group(1)))  # "Parents said", "Junior said"
             and (_listed_single(m.group(1), first_only=False) or _unknown_word(m.group(1)))
         ),
     )
@@ -696,7 +767,11 @@ def _pattern_findings(view: str) -> list[Finding]:
         _LONE_CAP,
         "name",
         group=1,
-        check=lambda m: _listed_single(m.group(1), first_only=True) and not is_english_word(_plain_word(m.group(1))),
+        check=lambda m: (
+            (not m.group(1).isupper() or _shouting(view, m.start(1), m.end(1)))
+            and _listed_single(m.group(1), first_only=True)
+            and not is_english_word(_plain_word(m.group(1)))
+        ),
     )
     for pattern in (_SELF_PERSON_WORD, _KIN_PERSON_WORD, _ADDRESSED_PERSON_WORD, _SUBJECT_PERSON_WORD):
         add(pattern, "name", group=1, check=lambda m: _plain_word(m.group(1)) in _word_names())
@@ -708,6 +783,22 @@ def _pattern_findings(view: str) -> list[Finding]:
         group=1,
         check=lambda m: m.group(1).lower() not in _SHOUTED_NOT_NAMES and _subject_name(m.group(1)),
     )
+    for m in _SUBJECT_MINDS.finditer(view):
+        # Either of a pair that thinks together ("Park and Oyelaran both thought"); a word before
+        # a found name is then read as the list's first name (`_complete_names`).
+        people = [g for g in (1, 2) if m.group(g) and _acting_person(m.group(g), mind=True)]
+        found += [Finding(m.start(g), m.end(g), "name") for g in people]
+    add(
+        _SUBJECT_LIVES,
+        "name",
+        group=1,
+        check=lambda m: _plain_word(m.group(1)) not in _MEASURES and _acting_person(m.group(1), mind=False),
+    )
+    add(_FROM_UNIT, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=True))
+    add(_SELF_HERE, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=False))
+    add(_VOCATIVE, "name", group=1, check=lambda m: _addressed(m.group(1)))
+    add(_POSSESSIVE_FINDING, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=False))
+    add(_LOWER_POSSESSOR, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
     for m in _TOLD_LOWER.finditer(view):
         group = 1 if m.group(1) else 2
         if _lower_listed_name(m.group(group)):
@@ -717,6 +808,52 @@ def _pattern_findings(view: str) -> list[Finding]:
             found.append(Finding(m.start(1), m.end(2), "name"))
     add(_FIRST_INITIAL, "name", check=lambda m: _listed_single(m.group(1), first_only=True))
     return found
+
+
+def _acting_person(word: str, *, mind: bool) -> bool:
+    """A word that is the person doing or undergoing what follows it. Never an acronym ("NICE
+    says"), a role or kin word ("Mum thinks"), a sentence-opening word ("Just thought…"), or a
+    clinical, medicine or kept word. A first name that is also a word counts when listed as one
+    (`person_words`) or when it is a first name at all ("Chase said", "hunter is 6"). Before what a
+    mind does (`mind`), an eponym is a person too: a Thompson test does not think. A word no
+    dictionary knows counts; so does a listed name, in lower case only a first name."""
+    plain = _plain_word(word)
+    if word.isupper() or len(plain) < 2:
+        return False
+    if plain in _word_names() or plain == "will":  # "will" is no modal before "said" or "is 6"
+        return True
+    if _PERSON_NOUN.fullmatch(plain) or plain in _SENTENCE_STARTERS or plain in _INTERJECTIONS:
+        return False
+    always, eponyms, _clinical = _allow()
+    first, last = gazetteer()
+    if plain in eponyms and plain not in always:
+        return mind
+    if plain in _COMMON_WORDS:
+        return plain in first
+    if plain in _blocked():
+        return False
+    if word.islower():
+        return plain in core_gazetteer()[0] or _unknown_word(word)
+    if len(plain) == 2:  # "Mo", "Jo": two letters are a name only as a listed first name
+        return plain in first and word[1].islower()
+    return plain in first or plain in last or _unknown_word(word)
+
+
+def _addressed(word: str) -> bool:
+    """A capitalised word addressed between commas after an interjection is a name, unless it is
+    a role, a sentence-opening word or a word always kept ("Honestly, Doctor, …", "Right, First, …")."""
+    plain = _plain_word(word)
+    if word.isupper() or _PERSON_NOUN.fullmatch(plain) or plain in _SENTENCE_STARTERS | _INTERJECTIONS:
+        return False
+    return plain in _word_names() or plain not in _blocked()
+
+
+def _shouting(view: str, start: int, end: int) -> bool:
+    """Whether a word in capitals sits among words in capitals ("'LUIS GO TO THE ER'"), where a
+    listed first name is a name; among ordinary words it is an acronym ("the ADA target")."""
+    before = re.search(r"([A-Za-z]+)[^A-Za-z]*$", view[max(0, start - 24) : start])
+    after = re.match(r"[^A-Za-z]*([A-Za-z]+)", view[end : end + 24])
+    return any(w is not None and len(w.group(1)) >= 2 and w.group(1).isupper() for w in (before, after))
 
 
 def _double_first_name(word: str) -> bool:
@@ -1053,6 +1190,8 @@ def _presidio_findings(view: str) -> list[Finding]:
                 continue  # the small model's lower-case "names" are mostly ordinary words
             if " " not in span.strip() and _medicine_context(view, r.start, r.end):
                 continue
+            if " " not in span.strip() and _PERSON_NOUN.fullmatch(_plain_word(span.strip(",.;:"))):
+                continue  # "Parents said…", "Juniors": people, but no one's name
             if span.isupper() and len(span) <= 6:
                 continue  # acronyms (NICE, BNF, CDC) are bodies, not people
             if view[max(0, r.start - 1) : r.start] == "/":
@@ -1216,6 +1355,23 @@ _COORDINATED_NAME = re.compile(
 )
 
 
+_COORDINATED_BEFORE = re.compile(rf"(?<![\w'’-])([{_U}][{_L}'’]+)(?:\s*,\s*|\s+(?:and|&)\s+)$")
+
+
+def _listed_before(word: str) -> bool:
+    """A capitalised word listed before a found name is one too when it is a listed name, a first
+    name that is a word, or no dictionary word; never a role, a kept or clinical word."""
+    plain = _plain_word(word)
+    if word.isupper() or _PERSON_NOUN.fullmatch(plain) or plain in _SENTENCE_STARTERS | _INTERJECTIONS:
+        return False
+    if plain in _word_names():
+        return True
+    first, last = gazetteer()
+    if plain in _blocked() and not (plain in _COMMON_WORDS and plain in first | last):
+        return False
+    return ((plain in first or plain in last) and len(plain) >= 3) or _unknown_word(word)
+
+
 def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
     """A found name is the whole name: two found names with only particles between are one
     ("[Ana Paula Ferreira] dos [Santos]", "[Fatima] bint [Hassan]"), and a name runs on into the
@@ -1245,6 +1401,16 @@ def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
             parts = [_plain_word(p) for p in m.group(1).split("-")]
             if all(p not in blocked and (p in last or not is_english_word(p)) for p in parts):
                 f = Finding(f.start, m.end(1), "name")
+        # The names of the list before it ("Joy and Faith, the twins", "Kaz, Priya and Tomasz").
+        floor = completed[-1].end if completed else 0
+        earlier: list[Finding] = []
+        head = f
+        while head.kind == "name" and (m := _COORDINATED_BEFORE.search(view[floor : head.start])):
+            if not _listed_before(m.group(1)):
+                break
+            head = Finding(floor + m.start(1), floor + m.end(1), "name")
+            earlier.insert(0, head)
+        completed += earlier
         completed.append(f)
         # Each further name of a list, while it is a listed name or no dictionary word.
         while f.kind == "name" and (m := _COORDINATED_NAME.match(view, f.end)) and m.end() <= limit:
