@@ -154,6 +154,13 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("the message said 'THE BOT TOLD AMINA TO WAIT'", "AMINA"),  # in capitals among capitals
         ("ring McAllister about the INR", "McAllister"),  # a capital inside a name, after its prefix
         ("DeShawn asked about his inhaler", "DeShawn"),
+        # Names in parts the surname rules do not know, spelled out, or made into a user name:
+        ("Iqra ul-Nisa asked about fasting on metformin", "ul-Nisa"),
+        ("Aoife Nic an tSionnaigh typed that her son had croup", "tSionnaigh"),
+        ("she spelled it out, 'K-W-A-M-E', for the bot", "K-W-A-M-E"),
+        ("her username was 'amira.haddad' on the forum", "amira.haddad"),
+        ("the header said 'FLYNN, Hope B.' at the top", "FLYNN"),  # a first name that is a word, then an initial
+        ("'IRIS HAS BEEN VOMITING SINCE 6'", "IRIS"),  # a body word before what a person does
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -230,6 +237,8 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "NICE says refer. Everyone on the team agreed. Paramedics thought it was a stroke.",
         "Sugar is 12 and rising. Pulse is 110 and thready. Summer is 3 months away.",
         "Nana has had a fall. Grandad swallowed his tablets. Kid fell off the swing.",  # kin, not names
+        "Remember F-A-S-T, R-I-C-E and P-R-I-C-E; the report was report_final.docx; see e.coli.",
+        "A potassium of 6.1 was way too high for the answer to call it fine.",  # no house number
         "Okay, Google, call 999. Well, Doctor, it depends. Right, Nurse, the AI should say so.",
         "Google says it is cancer, and the Thompson test was positive.",
         # Full stops are no dots of an address said aloud; products and acronyms are no people:

@@ -77,7 +77,7 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
     ("folder", "min_recall", "max_damaged"),
     [
         (DEV_PRIVACY_SET, 0.98, 0.01),
-        (DATASETS / "pii_dev_v2", 0.94, 0.02),
+        (DATASETS / "pii_dev_v2", 0.96, 0.02),
         (DATASETS / "pii_dev_v3", 0.97, 0.02),
         (BLIND_PRIVACY_SET, 0.92, 0.03),
         (DATASETS / "pii_blind_v3", 0.97, 0.03),
@@ -87,7 +87,7 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (DATASETS / "pii_blind_v5", 0.95, 0.02),
         (DATASETS / "pii_blind_v6", 0.955, 0.03),
         (DATASETS / "pii_dev_v6", 0.97, 0.02),
-        (DATASETS / "pii_dev_v7", 0.95, 0.03),
+        (DATASETS / "pii_dev_v7", 0.98, 0.03),
         (DATASETS / "pii_blind_v7", 0.93, 0.02),
         (DATASETS / "pii_blind_v8", 0.95, 0.02),
     ],

@@ -302,10 +302,13 @@ _SHOUTED_SUBJECT = re.compile(
 )
 # Words in capitals before "IS", "HAS" that are no one's name: kin ("NAN HAS FALLEN"), a body part
 # ("IRIS IS RED"), a rash's mark ("MARK HASNT FADED").
-_SHOUTED_NOT_NAMES = frozenset(
+_SHOUTED_KIN = frozenset(
     {"nan", "nana", "nanny", "gran", "granny", "mum", "mam", "mom", "mommy", "dad", "daddy", "papa", "mama", "baby"}
-    | {"iris", "mark"}
 )
+# A body word or a mark is a name only before what a person does or is ("'MARK HAS BEEN SEIZING'",
+# "'IRIS IS 4'"); "'MARK HASNT FADED'" is the rash.
+_SHOUTED_BODY = frozenset({"iris", "mark"})
+_SHOUTED_PERSON = re.compile(r"\s+(?:HAS BEEN [A-Z]+ING|IS \d|WAS \d|SAYS|SAID|FELL|TOOK|KEEPS [A-Z]+ING)\b")
 _SPEAKER_VERB = re.compile(r"\s+(?:said|says|asked|typed|wrote|texted|messaged|told|rang|phoned)\b")
 # Where a sentence or a quoted message opens.
 _OPENING = r"(?:^|(?<=\n)|(?<=[.!?]\s)|(?<=[.!?]\s\s)|(?<=['‘\"“]))"
@@ -415,8 +418,9 @@ _PHONE = re.compile(
     r"[\s.-]?\d{3}[\s.-]?\d{3,4}(?![\w-])"
 )
 _POSTCODE = re.compile(r"(?i)(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?![\w-])")
+# A house number and street; the number is no decimal's tail ("a potassium of 6.1 was way too…").
 _STREET = re.compile(
-    r"(?i)(?<![\w-])(?:(?:flat|apt|apartment|unit|suite)\.?\s*\d+\w?,?\s*)?\d{1,5}[a-z]?,?\s+(?:[NSEW]\.?\s+)?"
+    r"(?i)(?<![\w.-])(?:(?:flat|apt|apartment|unit|suite)\.?\s*\d+\w?,?\s*)?\d{1,5}[a-z]?,?\s+(?:[NSEW]\.?\s+)?"
     r"(?:[A-Z][a-z'’]+\s+){1,3}"
     r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|close|"
     r"crescent|gardens|grove|parkway|pkwy|hill|row|square|sq|mews|walk)\b\.?(?:\s+(?:NW|NE|SW|SE)\b)?"
@@ -742,7 +746,12 @@ def _pattern_findings(view: str) -> list[Finding]:
         check=lambda m: _listed_single(m.group(1), first_only=True) or _unknown_word(m.group(1)),
     )
     add(_SURNAME_FIRST, "name", group=1, check=lambda m: _surname_first(m.group(1)))
-    add(_CHART_NAME, "name", group=1, check=lambda m: _surname_first(m.group(2)))
+    add(
+        _CHART_NAME,
+        "name",
+        group=1,
+        check=lambda m: _surname_first(m.group(2), initial=m.group(1) != m.group(2)),
+    )
     add(_CHART_INITIAL, "name", group=1, check=lambda m: _chart_surname(m.group(1).split(",")[0]))
     add(_NURSE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1), surname=True))
     add(_LONE_LOWER, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
@@ -781,7 +790,11 @@ def _pattern_findings(view: str) -> list[Finding]:
         _SHOUTED_SUBJECT,
         "name",
         group=1,
-        check=lambda m: m.group(1).lower() not in _SHOUTED_NOT_NAMES and _subject_name(m.group(1)),
+        check=lambda m: (
+            m.group(1).lower() not in _SHOUTED_KIN
+            and (m.group(1).lower() not in _SHOUTED_BODY or bool(_SHOUTED_PERSON.match(view, m.end(1))))
+            and _subject_name(m.group(1))
+        ),
     )
     for m in _SUBJECT_MINDS.finditer(view):
         # Either of a pair that thinks together ("Park and Oyelaran both thought"); a word before
@@ -807,6 +820,8 @@ def _pattern_findings(view: str) -> list[Finding]:
         if _surname_word(m.group(2)):
             found.append(Finding(m.start(1), m.end(2), "name"))
     add(_FIRST_INITIAL, "name", check=lambda m: _listed_single(m.group(1), first_only=True))
+    add(_SPELLED_NAME, "name", group=1, check=lambda m: _spelled_name(m.group(1)))
+    add(_USERNAME, "name", group=1, check=lambda m: _username_name(m.group(2), m.group(3)))
     return found
 
 
@@ -854,6 +869,31 @@ def _shouting(view: str, start: int, end: int) -> bool:
     before = re.search(r"([A-Za-z]+)[^A-Za-z]*$", view[max(0, start - 24) : start])
     after = re.match(r"[^A-Za-z]*([A-Za-z]+)", view[end : end + 24])
     return any(w is not None and len(w.group(1)) >= 2 and w.group(1).isupper() for w in (before, after))
+
+
+# A name spelled out letter by letter ("S-I-O-B-H-A-N"), and a user name made of a whole name
+# ("joyce.whitfield", "amir_haddad92"), never an e-mail address's local part.
+_SPELLED_NAME = re.compile(r"(?<![\w-])((?:[A-Z]-){2,}[A-Z])(?![\w-])")
+_USERNAME = re.compile(r"(?<![\w@.+-])(([a-z]{3,})[._]([a-z]{3,})\d{0,4})(?![\w@+-]|\.[a-z]|\s?@)")
+
+
+def _spelled_name(letters: str) -> bool:
+    """Letters spelled out that make a listed name, not a word always kept or a mnemonic ("F-A-S-T")."""
+    word = letters.replace("-", "").lower()
+    first, last = gazetteer()
+    always, _eponyms, clinical = _allow()
+    # "R-I-C-E", "P-R-I-C-E" are mnemonics: a word spelled out is a name only when listed as one.
+    listed = (word in first or word in last) and (not is_english_word(word) or word in _word_names())
+    return len(word) >= 3 and listed and word not in always | clinical
+
+
+def _username_name(given: str, surname: str) -> bool:
+    """A user name that is a listed first name joined to a listed surname, neither a kept word."""
+    first, last = core_gazetteer()
+    blocked = _blocked()
+    if given in blocked or surname in blocked or (is_english_word(given) and is_english_word(surname)):
+        return False
+    return given in first and surname in last
 
 
 def _double_first_name(word: str) -> bool:
@@ -1014,13 +1054,15 @@ def _spelled_number_kind(digits: str, view: str, start: int) -> str | None:
     return None
 
 
-def _surname_first(span: str) -> bool:
-    """ "Walker, Sam": a listed surname (or a word no dictionary knows), then a listed first name."""
+def _surname_first(span: str, *, initial: bool = False) -> bool:
+    """ "Walker, Sam": a listed surname (or a word no dictionary knows), then a listed first name.
+    With a middle initial after it ("HUNTER, Grace A."), a first name that is also a word counts."""
     surname, given = (_plain_word(w.strip()) for w in span.split(",", 1))
     first, last = gazetteer()
     always, _eponyms, clinical = _allow()
+    common_first = initial and given in _COMMON_WORDS and given in first
     # A surname may be an eponym's word ("Walker, Sam"): after the label it is a name.
-    if given in _blocked() or len(given) < 2 or surname in medicine_words():
+    if (given in _blocked() and not common_first) or len(given) < 2 or surname in medicine_words():
         return False
     if surname in always and surname not in clinical:
         return False
@@ -1347,6 +1389,13 @@ _SURNAME_AFTER = re.compile(rf"\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![
 _PARTICLE_SURNAME_AFTER = re.compile(
     rf"(?:\s+(?:{_PARTICLE}|bint|y)){{1,2}}\s+([{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)*)(?![\w'’-])"
 )
+# The rest of a name after a found first name: an Arabic or Urdu joined part ("Noor ul-Ain",
+# "Hamza ul-Haq", "Abd al-Rahman"), an Irish one with its article, the surname's first letter
+# changed by it ("Máire Nic an tSaoir", "Seán Mac an tSaoi").
+_JOINED_PART_AFTER = re.compile(
+    rf"\s+(?:(?:ul|ud|ur|us|al|el|ad|as|an|az|uz)-[{_U}][{_L}'’]+|(?:(?:Nic|Mac|Ní|Ó|Uí)\s+)?(?:an|na)\s+"
+    rf"(?:t|n|h|bh|m|g|d)[{_U}][{_L}'’]+)(?![\w'’-])"
+)
 # The next name of a list of people ("Achterberg and Nwosu", "Kaz, Priya and Tomasz"), not a
 # place named after one ("Sister Hall, Rowan Ward").
 _COORDINATED_NAME = re.compile(
@@ -1396,6 +1445,9 @@ def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
         m = _PARTICLE_SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
         if m and m.end() <= limit and _plain_word(m.group(1)) not in blocked:
             f = Finding(f.start, m.end(1), "name")
+        m = _JOINED_PART_AFTER.match(view, f.end) if f.kind == "name" else None
+        if m and m.end() <= limit:
+            f = Finding(f.start, m.end(), "name")
         m = _SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
         if m and m.end() <= limit and not m.group(1).isupper():  # "MRN", "GP" are no surnames
             parts = [_plain_word(p) for p in m.group(1).split("-")]
