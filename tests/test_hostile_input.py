@@ -161,6 +161,21 @@ def test_scrubber_removes_identifiers(text: str, kind: str) -> None:
         ("her username was 'amira.haddad' on the forum", "amira.haddad"),
         ("the header said 'FLYNN, Hope B.' at the top", "FLYNN"),  # a first name that is a word, then an initial
         ("'IRIS HAS BEEN VOMITING SINCE 6'", "IRIS"),  # a body word before what a person does
+        # Lists of people in lower case, both ways from a name found in one:
+        ("ok so tunde, femi and bisi all asked the same thing", "femi"),
+        ("i told chiamaka and oluchi the same thing", "oluchi"),
+        ("kowalski and nwosu on the night team disagreed", "kowalski"),
+        # A slang relation, a possessive before one's identifier, a name in brackets or "called":
+        ("my hubby ray hit his head", "ray"),
+        ("big dave's number is 07700 900123", "dave"),
+        ("KELLY'S NHS NUMBER IS ON THE FORM", "KELLY"),
+        ("'THE BOT TOLD DWAYNE TO TAKE TWO'", "DWAYNE"),  # a shouted name after "told"
+        ("the lad (kieran) had a rash", "kieran"),
+        ("a lad called wiremu rang back", "wiremu"),
+        ("hi its okafor here, my dad has a rash", "okafor"),
+        ("the answer to amara about her asthma was fine", "amara"),
+        # A surname in two parts, one a word; with "St"; after a sign-off:
+        ("she signed it 'xoxo, Kenzie'", "Kenzie"),
     ],
 )
 def test_scrubber_finds_names_from_their_context(text: str, name: str) -> None:
@@ -239,6 +254,12 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
         "Nana has had a fall. Grandad swallowed his tablets. Kid fell off the swing.",  # kin, not names
         "Remember F-A-S-T, R-I-C-E and P-R-I-C-E; the report was report_final.docx; see e.coli.",
         "A potassium of 6.1 was way too high for the answer to call it fine.",  # no house number
+        # Institutions named after people, places named after saints, products, interjections:
+        "The Teenage Cancer Trust, the Terrence Higgins Trust and the Anthony Nolan register were all named.",
+        "It sent them to the Ronald McDonald House; Dr Pepper and Dr Google came up; the BiPAP mask leaked.",
+        "St Helens and St Albans both have an A&E.",
+        "No, the user was asking if he could refill early.",
+        "Call her anticoagulation clinic, or call him back tomorrow.",  # to phone, not to name
         "Okay, Google, call 999. Well, Doctor, it depends. Right, Nurse, the AI should say so.",
         "Google says it is cancer, and the Thompson test was positive.",
         # Full stops are no dots of an address said aloud; products and acronyms are no people:
@@ -249,6 +270,24 @@ def test_scrubber_finds_other_identifiers_in_their_other_shapes(text: str, kind:
 def test_scrubber_leaves_clinical_and_public_numbers(text: str) -> None:
     out = Scrubber().scrub(text)
     assert out.text == text and out.kinds == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Carys Price-Evans asked about it", "Price-Evans"),  # a surname in two parts, one a word
+        ("Marisol St. James asked about her inhaler", "James"),  # a surname with "St"
+    ],
+)
+def test_the_rules_take_the_whole_surname_without_the_name_finder(text: str, name: str) -> None:
+    # The statistical finder often takes such a name whole; the rules must too, without it.
+    out = Scrubber(use_presidio=False).scrub(text)
+    assert name not in out.text and out.text.startswith("[name] asked"), out.text
+
+
+def test_a_public_number_is_no_house_number() -> None:
+    out = Scrubber().scrub("ring 111, not to message Dr Okafor")  # "Dr" after it is a title, not a drive
+    assert out.text == "ring 111, not to message Dr [name]" and out.kinds == ["name"], out.text
 
 
 @pytest.mark.parametrize(

@@ -82,14 +82,15 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         (BLIND_PRIVACY_SET, 0.92, 0.03),
         (DATASETS / "pii_blind_v3", 0.97, 0.03),
         (DATASETS / "pii_dev_v4", 0.97, 0.02),
-        (DATASETS / "pii_blind_v4", 0.945, 0.03),
+        (DATASETS / "pii_blind_v4", 0.95, 0.03),
         (DATASETS / "pii_dev_v5", 0.95, 0.03),
         (DATASETS / "pii_blind_v5", 0.95, 0.02),
-        (DATASETS / "pii_blind_v6", 0.955, 0.03),
+        (DATASETS / "pii_blind_v6", 0.96, 0.03),
         (DATASETS / "pii_dev_v6", 0.97, 0.02),
         (DATASETS / "pii_dev_v7", 0.98, 0.03),
         (DATASETS / "pii_blind_v7", 0.93, 0.02),
-        (DATASETS / "pii_blind_v8", 0.95, 0.02),
+        (DATASETS / "pii_blind_v8", 0.955, 0.02),
+        (DATASETS / "pii_dev_v8", 0.96, 0.03),
     ],
     ids=[
         "dev",
@@ -106,6 +107,7 @@ def test_grader_filter_floors(library: PromptLibrary, folder: Path, max_fp: floa
         "dev-v7",
         "blind-v7",
         "blind-v8",
+        "dev-v8",
     ],
 )
 def test_scrubber_floors(folder: Path, min_recall: float, max_damaged: float) -> None:

@@ -101,7 +101,7 @@ _RELATIVE = (
     r"granddaughter|grandmother|grandfather|nan|nana|gran|granny|grandma|grandpa|grandad|neighbour|neighbor|"
     r"friend|carer|caregiver|baby|child|kid|toddler|boy|girl|lad|uncle|aunt|auntie|aunty|cousin|niece|nephew|"
     r"fiancée?|boyfriend|girlfriend|colleague|coworker|co-worker|workmate|classmate|flatmate|roommate|housemate|"
-    r"buddy|mate|pal|landlord|landlady|client|resident|user|"
+    r"buddy|mate|pal|landlord|landlady|client|resident|user|bf|gf|hubby|bestie|missus|other half|"
     r"(?:step-?)?(?:mum|mom|dad|son|daughter|brother|sister|father|mother)|"
     r"(?:mother|father|sister|brother|son|daughter)-in-law"
 )
@@ -117,7 +117,7 @@ _KIN_TITLE_NAME = re.compile(
 )
 _CALLED_NAME = re.compile(
     rf"(?<![\w-])(?i:called|named|name is|name was|names|name's|i am|i'm|this is|this is for|it's for|"
-    rf"signed(?: off| as)?|regards|thanks|thank you|cheers|many thanks|best wishes|love|ta|dear|hi|hello|hey)"
+    rf"signed(?: off| as)?|regards|thanks|thank you|cheers|many thanks|best wishes|love|ta|dear|hi|hello|hey|xoxo|xx)"
     rf"\s*,?{_FILLERS}\s+[-–—'‘\"“\s]*({_FULL_NAME})"
 )
 # Two or three words that may be a whole name, checked against lists of names (lower-case names
@@ -164,7 +164,8 @@ _LONE_LOWER = re.compile(
 # something ("tell kwabena to", "ask priya whether"), or before "who" ("for kwame, who is 6").
 _TOLD_LOWER = re.compile(
     rf"(?<![\w-])(?:(?:tell|told|telling|ask|asked|asking|advise|advised|advising|remind|reminded|warn|warned|"
-    rf"reassure|reassured)\s+({_LOWER_WORD})(?=\s+(?:to|that|whether|if|why|how|not|i'd|i’d)\b|\s*[,.;:!?])|"
+    rf"reassure|reassured)\s+({_LOWER_WORD})"
+    r"(?=\s+(?:to|that|whether|if|why|how|not|i'd|i’d|the same|about|and)\b|\s*[,.;:!?])|"
     rf"(?:for|with|and|from|to)\s+({_LOWER_WORD})(?=\s*,?\s+who\b))"
 )
 # A lone first name where a person is meant: after a word that introduces one, or before a possessive.
@@ -239,7 +240,7 @@ _NAME_IS_LOWER = re.compile(
 )
 # A lone first name in lower case after the writer introduces themself ("im jose, my dad ...").
 _SELF_LOWER = re.compile(
-    rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's)\s+({_LOWER_WORD})(?![\w-])"
+    rf"(?<![\w-])(?i:i'm|im|i am|this is|my name is|my name's|name's|call me|it's|its)\s+({_LOWER_WORD})(?![\w-])"
 )
 # Whose identifier it is: two or three name words just before a date of birth, SSN, record or
 # phone label ("priya sharma, dob 02/11/1987", "omar bin rashid ssn …", "aled ap rhys, mobile …").
@@ -277,7 +278,7 @@ _KIN_PERSON_WORD = re.compile(
     rf"(?<![\w-])(?i:(?:my|her|his|their|our|your)\s+(?:(?:little|baby|eldest|youngest|older|younger|elder|late|"
     rf"wee|big)\s+)?(?:{_RELATIVE}))\s*,?\s+({_ANY_WORD})"
     r"(?=\s+(?:has|had|is|was|said|says|wants|wanted|needs|needed|keeps|kept|gets|got|thinks|thought|takes|took|"
-    r"can't|won't|doesn't|didn't|isn't|wasn't|hasn't)\b|\s*,)"
+    r"can't|won't|doesn't|didn't|isn't|wasn't|hasn't|hit|hits|hurt|hurts|punched|pushed|shouted|threatened)\b|\s*,)"
 )
 _ADDRESSED_PERSON_WORD = re.compile(rf"(?:^|(?<=[\s:(,]))['‘\"“]([{_U}][{_L}'’\-]+),\s")
 # A first name that is also a word, opening a sentence about that person's age or medicines ("Joy
@@ -339,6 +340,40 @@ _FROM_UNIT = re.compile(
     r"(?:team|unit|ward|shift|rota|desk|department|practice|clinic|service|surgery|crew)\b"
     rf"(?=,?\s+{_ADVERB}(?:{_MIND_VERBS})\b)"
 )
+# People listed together in lower case, doing what people do ("jordan, cam and riley all asked",
+# "ngozi and tobi both said", "me and jamal and priya all took…").
+_LOWER_PEOPLE = re.compile(
+    rf"(?<![\w'’-])((?:{_LOWER_WORD})(?:\s*,\s*{_LOWER_WORD})*(?:,?\s+and\s+{_LOWER_WORD})+)"
+    rf"(?=\s+{_ADVERB}(?:all\s+|both\s+)?(?:{_MIND_VERBS}|took|take|have|had|got|went)\b)"
+)
+# A name in brackets after a person's role ("the kid (harry) had a rash").
+_BRACKETED_NAME = re.compile(
+    rf"(?i:\b(?:{_ROLE}|kid|boy|girl|lad|lass|bloke|fella|guy|woman|man|lady|gentleman))\s*\(\s*({_ANY_WORD})\s*\)"
+)
+# What someone is called, in any case ("a fella called gaz", "we call him Smitty").
+# "Call her" is also to phone her ("call her anticoagulation clinic"): there, capitalised only.
+_CALLED_ANY = re.compile(
+    rf"(?<![\w-])(?:(?i:called|named|known as|goes by)\s+({_ANY_WORD})|(?i:calls?\s+(?:him|her|them))\s+"
+    rf"([{_U}][{_L}'’\-]+))(?![\w'’-])"
+)
+# A person's possessive before their own identifier ("big tony's number is…", "MISTY'S SSN").
+_POSSESSIVE_IDENTIFIER = re.compile(
+    rf"(?<![\w'’-])({_ANY_WORD})['’][sS]\s+(?i:ssn|social|nhs number|nhs no|dob|date of birth|mrn|hospital number|"
+    r"number|phone|mobile|cell|email|e-mail|address|postcode|zip)\b"
+)
+# Shouted messages: a name after "told", "when", "me and" ("'THE BOT TOLD BUCK TO…'", "'WHEN SUNNY
+# ASKED…'", "'ME AND DAWN ON NIGHTS…'").
+_SHOUTED_OBJECT = re.compile(
+    r"\b(?:TOLD|ASKED|TELL|ASK|WHEN|ME AND|AND)\s+([A-Z]{3,})"
+    r"(?=\s+(?:TO|ASKED|SAID|THOUGHT|THINKS|IS|HAS|WAS|ON|AND|ABOUT)\b)"
+)
+# The writer naming themself anywhere ("hi its baker here, my wife…").
+_SELF_NAMED_HERE = re.compile(rf"(?<![\w-])(?i:i'm|im|i am|this is|it's|its)\s+({_ANY_WORD})\s+here\b")
+# Whom an answer was given to ("the answer to chase about his asthma", "the reply to baby alfie's mum").
+_ANSWER_TO = re.compile(
+    rf"(?i:\b(?:answer|reply|response|advice|message|text)\s+(?:to|for)\s+(?:baby\s+|little\s+)?)({_ANY_WORD})"
+    rf"(?=\s+about\b|['’]s\s+(?i:{_KIN})\b)"
+)
 # Words that open a reply or address someone, never a name of their own ("Okay, Google, …").
 _INTERJECTIONS = frozenset("okay ok yes no yeah well right hey hi hello thanks sorry cheers look listen".split())
 # A name addressed after an interjection, then the point ("Honestly, Tez, the answer missed…").
@@ -353,7 +388,7 @@ _POSSESSIVE_FINDING = re.compile(
     r"meds|medication|medicines|inhaler|insulin|bloods|results|scan|x-ray|ecg)\b"
 )
 # A writer naming themself at the start ("kaz here, my mum's on warfarin").
-_SELF_HERE = re.compile(rf"{_OPENING}({_ANY_WORD})\s+here\s*[,.:;!—–-]")
+_SELF_HERE = re.compile(rf"{_OPENING}({_ANY_WORD})\s+here(?:\s*[,.:;!—–-]|\s+(?:lol|again|btw|hi|hello)\b)")
 _PERSON_NOUN = re.compile(
     rf"(?i:(?:{_ROLE}|junior|senior|people|parent|relative|sibling|kid|grandad|granddad|nanna|nana|granny|"
     r"grampa|gramps|papa|mama|mommy|daddy|mam)s?|staff|team|everyone|everybody|someone|"
@@ -494,6 +529,7 @@ def _use_allow_file(path: Path) -> None:
         _allow.cache_clear()
         _blocked.cache_clear()
         _word_names.cache_clear()
+        _products.cache_clear()
         _scrub_cached.cache_clear()
 
 
@@ -596,6 +632,7 @@ class Scrubber:
         return [
             Finding(f.start, f.end - 2, f.kind) if f.kind == "name" and view[f.end - 2 : f.end] in ("'s", "’s") else f
             for f in _complete_names(view, _merge(found))
+            if not _institution(view, f)
         ]
 
 
@@ -607,6 +644,8 @@ _NAME_PREFIXES = frozenset("mc mac de da di la le van von du o d st san".split()
 
 def _product_word(span: str, kind: str) -> bool:
     """A lone word with a capital inside it that no name is built like ("NoSalt", "LactMed")."""
+    if kind == "name" and re.fullmatch(rf"[{_U}][a-z]+[{_U}]{{2,}}\w*", span.strip()):
+        return True  # "BiPAP", "CoQ10": capitals running inside a word are a product's
     m = _INNER_CAPITAL.fullmatch(span.strip())
     if kind != "name" or not m:
         return False
@@ -663,7 +702,8 @@ def _pattern_findings(view: str) -> list[Finding]:
     )
     add(_DOB, "date of birth", group=1)
     add(_OLD_DATE, "date")
-    add(_STREET, "address")
+    # "ring 111, not to message Dr Okafor": a public number is no house number, nor "Dr" a drive.
+    add(_STREET, "address", check=lambda m: not _public_number_start(m.group(0)))
     add(_POSTCODE, "postcode", check=lambda m: _postcode_like(m.group(0)))
     add(_PHONE, "phone", check=lambda m: _phone_like(m.group(0), view, m.start()))
     add(_SHORT_PHONE, "phone")
@@ -782,8 +822,10 @@ def _pattern_findings(view: str) -> list[Finding]:
             and not is_english_word(_plain_word(m.group(1)))
         ),
     )
-    for pattern in (_SELF_PERSON_WORD, _KIN_PERSON_WORD, _ADDRESSED_PERSON_WORD, _SUBJECT_PERSON_WORD):
+    for pattern in (_SELF_PERSON_WORD, _ADDRESSED_PERSON_WORD, _SUBJECT_PERSON_WORD):
         add(pattern, "name", group=1, check=lambda m: _plain_word(m.group(1)) in _word_names())
+    # After "my wife", "my bf", before what a person does: any first name, "june" and "tommy" too.
+    add(_KIN_PERSON_WORD, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=True))
     add(_CLAUSE_SPEAKER, "name", group=1, check=lambda m: _speaking_person_word(view, m))
     add(_SUBJECT_POSSESSIVE, "name", group=1, check=lambda m: _subject_name(m.group(1)))
     add(
@@ -812,9 +854,30 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_VOCATIVE, "name", group=1, check=lambda m: _addressed(m.group(1)))
     add(_POSSESSIVE_FINDING, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=False))
     add(_LOWER_POSSESSOR, "name", group=1, check=lambda m: _lower_first_name(m.group(1)))
+    add(_SELF_NAMED_HERE, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=True))
+    add(_ANSWER_TO, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=True))
+    for m in _LOWER_PEOPLE.finditer(view):
+        found += _lower_people(view, m.start(1), m.group(1))
+    add(_BRACKETED_NAME, "name", group=1, check=lambda m: _acting_person(m.group(1), mind=True))
+    for m in _CALLED_ANY.finditer(view):
+        group = 1 if m.group(1) else 2
+        if _called_name(m.group(group)):
+            found.append(Finding(m.start(group), m.end(group), "name"))
+    add(
+        _POSSESSIVE_IDENTIFIER,
+        "name",
+        group=1,
+        check=lambda m: _subject_name(m.group(1)) if m.group(1).isupper() else _acting_person(m.group(1), mind=False),
+    )
+    add(
+        _SHOUTED_OBJECT,
+        "name",
+        group=1,
+        check=lambda m: m.group(1).lower() not in _SHOUTED_KIN and _subject_name(m.group(1)),
+    )
     for m in _TOLD_LOWER.finditer(view):
         group = 1 if m.group(1) else 2
-        if _lower_listed_name(m.group(group)):
+        if _lower_listed_name(m.group(group)) or _plain_word(m.group(group)) in _word_names():
             found.append(Finding(m.start(group), m.end(group), "name"))
     for m in _INITIALS_SURNAME.finditer(view):
         if _surname_word(m.group(2)):
@@ -823,6 +886,12 @@ def _pattern_findings(view: str) -> list[Finding]:
     add(_SPELLED_NAME, "name", group=1, check=lambda m: _spelled_name(m.group(1)))
     add(_USERNAME, "name", group=1, check=lambda m: _username_name(m.group(2), m.group(3)))
     return found
+
+
+def _public_number_start(street: str) -> bool:
+    """Whether a street match opens with a public service number (111, 999, 911, 988)."""
+    m = re.match(r"\d+", street)
+    return m is not None and m.group(0) in _PUBLIC_NUMBERS
 
 
 def _acting_person(word: str, *, mind: bool) -> bool:
@@ -852,6 +921,39 @@ def _acting_person(word: str, *, mind: bool) -> bool:
     if len(plain) == 2:  # "Mo", "Jo": two letters are a name only as a listed first name
         return plain in first and word[1].islower()
     return plain in first or plain in last or _unknown_word(word)
+
+
+def _lower_people(view: str, start: int, span: str) -> list[Finding]:
+    """Each word of a lower-case list of people, when every word is a listed name (or a first name
+    that is a word) and one at least is no English word; "me" and "i" are the writer."""
+    words = [w for w in re.finditer(r"[^\s,]+", span) if w.group(0) != "and"]
+    people = [w for w in words if w.group(0) not in ("me", "i")]
+    first, last = gazetteer()
+    names = _word_names()
+    blocked = _blocked()
+
+    def listed(w: str) -> bool:
+        return w in names or ((w in first or w in last) and w not in blocked and len(w) >= 3)
+
+    plain = [_plain_word(w.group(0)) for w in people]
+    if len(people) < 2 and len(people) == len(words):
+        return []
+    if not people or not all(listed(w) for w in plain) or all(is_english_word(w) for w in plain):
+        return []
+    return [Finding(start + w.start(), start + w.end(), "name") for w in people]
+
+
+def _called_name(word: str) -> bool:
+    """What someone is called: a listed or unknown name, or a first name that is a word; never a
+    role, a kept word or a number ("called 999", "called back", "named after")."""
+    plain = _plain_word(word)
+    if plain in _word_names():
+        return True
+    if _PERSON_NOUN.fullmatch(plain) or plain in _blocked() or len(plain) < 3:
+        return False
+    if word.islower():
+        return _lower_first_name(word) or _unknown_word(word)
+    return _listed_single(word, first_only=False) or _unknown_word(word)
 
 
 def _addressed(word: str) -> bool:
@@ -998,9 +1100,9 @@ def _person_words(span: str) -> bool:
     always, eponyms, clinical = _allow()
     plain = [_plain_word(w) for w in span.split()]
     parts = [p for w in plain for p in w.split("-") if p]
-    not_person = (always | eponyms | clinical | medicine_words()) - _word_names()
+    not_person = (always | eponyms | clinical | medicine_words() | _INTERJECTIONS) - _word_names()
     if not parts or any(p in not_person or len(p) < 2 for p in parts):
-        return False
+        return False  # "No, the user was asking…" is no one's name
     dictionary = english_words()
     return all(p in first or p in last or p not in dictionary for p in parts)
 
@@ -1344,11 +1446,43 @@ def _strip_accents(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
+# What follows a person's name when the name is an institution's ("… Trust", "… House").
+_INSTITUTION = (
+    r"\s+(?:Trust|Foundation|House|Hospitals?|Hospice|Programme|Program|Institute|Society|Centre|Center|"
+    r"Fund|Appeal|Charity|Memorial|Library|School|College|University|Award|Lecture|Building|Wing|[Rr]egister)\b"
+)
+_INSTITUTION_AFTER = re.compile(_INSTITUTION)
+_INSTITUTION_END = re.compile(_INSTITUTION + "$")
+
+
+@lru_cache(maxsize=1)
+def _products() -> frozenset[str]:
+    """Sites, apps and products the allow file lists ("google", "pepper"): after a title too."""
+    data = yaml.safe_load(_ALLOW_IN_USE[0].read_text(encoding="utf-8")) or {}
+    return frozenset(str(w).lower() for w in (data.get("words") or {}).get("products") or [])
+
+
+def _institution(view: str, f: Finding) -> bool:
+    """A whole name that is an institution's: "… Trust", "… House", "… register"."""
+    return f.kind == "name" and bool(
+        _INSTITUTION_AFTER.match(view, f.end) or _INSTITUTION_END.search(view[f.start : f.end])
+    )
+
+
 def _public(view: str, f: Finding) -> bool:
-    """Findings inside a public number (a toll-free helpline), and saints' names ("St. Patrick's
-    Day", "St Thomas'"), are not personal data."""
+    """Findings inside a public number (a toll-free helpline), saints' names and places named
+    after them ("St. Patrick's Day", "St Thomas'", "St Helens"), a named institution ("the
+    Terrence Higgins Trust", "Ronald McDonald House", "the Anthony Nolan register", judged once the
+    name is whole: `_institution`) and a site or product after a title ("Dr Google", "Dr Pepper")
+    are not personal data."""
     if f.kind == "name" and re.search(r"\b(?:St|Saint)\.?\s+$", view[max(0, f.start - 7) : f.start]):
         return True
+    if f.kind == "name" and re.match(r"(?:St|Saint)\.?\s", view[f.start : f.end]):
+        return True
+    if f.kind == "name" and _TITLE_BEFORE.search(view[max(0, f.start - 12) : f.start]):
+        head = re.match(r"[^\s,.;:]+", view[f.start : f.end])
+        if head and _plain_word(head.group(0)) in _products():
+            return True
     return any(m.start() <= f.start and f.end <= m.end() for m in _TOLL_FREE.finditer(view))
 
 
@@ -1405,6 +1539,22 @@ _COORDINATED_NAME = re.compile(
 
 
 _COORDINATED_BEFORE = re.compile(rf"(?<![\w'’-])([{_U}][{_L}'’]+)(?:\s*,\s*|\s+(?:and|&)\s+)$")
+# The same for a name found in lower case: its list is in lower case too ("patel and singh",
+# "told ashley and brittany").
+_LOWER_COORDINATED_BEFORE = re.compile(rf"(?<![\w'’-])({_LOWER_WORD})(?:\s*,\s*|\s+(?:and|&)\s+)$")
+_LOWER_COORDINATED = re.compile(rf"(?:\s*,\s*(?:and\s+)?|\s+(?:and|&|or)\s+)({_LOWER_WORD})(?![\w'’-])")
+
+
+def _lower_listed_person(word: str) -> bool:
+    """A lower-case word beside a lower-case name in a list: a first name that is a word, or a
+    listed name that is no English word."""
+    plain = _plain_word(word)
+    if plain in _word_names():
+        return True
+    first, last = gazetteer()
+    return (
+        len(plain) >= 3 and (plain in first or plain in last) and not is_english_word(plain) and plain not in _blocked()
+    )
 
 
 def _listed_before(word: str) -> bool:
@@ -1419,6 +1569,21 @@ def _listed_before(word: str) -> bool:
     if plain in _blocked() and not (plain in _COMMON_WORDS and plain in first | last):
         return False
     return ((plain in first or plain in last) and len(plain) >= 3) or _unknown_word(word)
+
+
+# A surname with "St" after a found first name ("Shaniqua St. Clair", "Ivy St John").
+_SAINT_SURNAME_AFTER = re.compile(rf"\s+St\.?\s+([{_U}][{_L}'’]+)(?![\w'’-])(?!\s+(?i:hospital|ward|clinic|surgery))")
+
+
+def _double_surname(parts: list[str]) -> bool:
+    """A hyphenated surname whose parts are all surnames, one a common word ("Price-Jones",
+    "Hall-Okafor"); never a clinical, medicine or kept word."""
+    if len(parts) < 2:
+        return False
+    always, _eponyms, clinical = _allow()
+    last = gazetteer()[1]
+    kept = always | clinical | medicine_words()
+    return all(p in last and p not in kept for p in parts) and any(p not in _COMMON_WORDS for p in parts)
 
 
 def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
@@ -1451,19 +1616,30 @@ def _complete_names(view: str, found: list[Finding]) -> list[Finding]:
         m = _SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
         if m and m.end() <= limit and not m.group(1).isupper():  # "MRN", "GP" are no surnames
             parts = [_plain_word(p) for p in m.group(1).split("-")]
-            if all(p not in blocked and (p in last or not is_english_word(p)) for p in parts):
+            if all(p not in blocked and (p in last or not is_english_word(p)) for p in parts) or _double_surname(parts):
                 f = Finding(f.start, m.end(1), "name")
+        m = _SAINT_SURNAME_AFTER.match(view, f.end) if f.kind == "name" else None
+        if m and m.end() <= limit and _plain_word(m.group(1)) not in blocked:
+            f = Finding(f.start, m.end(1), "name")
         # The names of the list before it ("Joy and Faith, the twins", "Kaz, Priya and Tomasz").
         floor = completed[-1].end if completed else 0
         earlier: list[Finding] = []
         head = f
-        while head.kind == "name" and (m := _COORDINATED_BEFORE.search(view[floor : head.start])):
-            if not _listed_before(m.group(1)):
+        while head.kind == "name":
+            lower = view[head.start : head.end].islower()
+            m = (_LOWER_COORDINATED_BEFORE if lower else _COORDINATED_BEFORE).search(view[floor : head.start])
+            if not m or not (_lower_listed_person(m.group(1)) if lower else _listed_before(m.group(1))):
                 break
             head = Finding(floor + m.start(1), floor + m.end(1), "name")
             earlier.insert(0, head)
         completed += earlier
         completed.append(f)
+        while f.kind == "name" and view[f.start : f.end].islower():
+            m = _LOWER_COORDINATED.match(view, f.end)
+            if not m or m.end() > limit or not _lower_listed_person(m.group(1)):
+                break
+            f = Finding(m.start(1), m.end(1), "name")
+            completed.append(f)
         # Each further name of a list, while it is a listed name or no dictionary word.
         while f.kind == "name" and (m := _COORDINATED_NAME.match(view, f.end)) and m.end() <= limit:
             word = _plain_word(m.group(1))
