@@ -936,8 +936,6 @@ def _lower_people(view: str, start: int, span: str) -> list[Finding]:
         return w in names or ((w in first or w in last) and w not in blocked and len(w) >= 3)
 
     plain = [_plain_word(w.group(0)) for w in people]
-    if len(people) < 2 and len(people) == len(words):
-        return []
     if not people or not all(listed(w) for w in plain) or all(is_english_word(w) for w in plain):
         return []
     return [Finding(start + w.start(), start + w.end(), "name") for w in people]
